@@ -1,0 +1,41 @@
+# vmss-bluegreen: local workflow. Everything installs itself on first use.
+SHELL := /bin/bash
+PYTHON_BOOTSTRAP ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+TIME_SCALE ?= 1
+PYTEST_ARGS ?=
+
+.PHONY: install test up down demo bench lint clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: install
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+
+up: install
+	$(PY) -m scripts.stack up --time-scale $(TIME_SCALE)
+
+down:
+	@if [ -x $(PY) ]; then $(PY) -m scripts.stack down; fi
+
+demo: install
+	$(PY) -m scripts.demo
+
+bench: install
+	$(PY) -m bench
+
+clean: down
+	rm -rf .local
