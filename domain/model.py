@@ -1,0 +1,86 @@
+"""Snapshots of Azure resources as the deployer sees them.
+
+The gateway builds these from SDK models; activities return them (as `to_json()` dicts) to the
+orchestrator, whose history stores them. They are plain data: JSON round-trips must be lossless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Self
+
+
+class _Json:
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class ScaleSetSummary(_Json):
+    """A scale set: identity, tags, size and where its model points."""
+
+    name: str
+    id: str
+    location: str
+    tags: dict[str, str]
+    capacity: int
+    provisioning_state: str = "Succeeded"
+    image_id: str | None = None
+    # Backend pools named by the primary NIC's primary IP configuration of the model.
+    pool_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InstanceCounts(_Json):
+    """One poll of a scale set's instances (one list-with-instance-view call)."""
+
+    total: int
+    provisioned: int  # provisioningState Succeeded
+    healthy: int  # provisioned and vmHealth HealthState/healthy
+    failed: int  # provisioningState Failed
+    latest_model: int  # latestModelApplied
+
+
+@dataclass(frozen=True)
+class AutoscaleSnapshot(_Json):
+    """An autoscale setting targeting a scale set, enough to restore or retarget it."""
+
+    name: str
+    id: str
+    location: str
+    target_resource_id: str
+    enabled: bool
+    # The setting's profiles as REST-shaped JSON (camelCase, as the API returns them).
+    profiles: list[dict[str, Any]]
+    tags: dict[str, str] = field(default_factory=dict)
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+
+    def default_profile(self) -> dict[str, Any] | None:
+        """The profile Azure's portal creates by default, else the first one."""
+        for profile in self.profiles:
+            if profile.get("name") in ("Auto created scale condition", "Profile1"):
+                return profile
+        return self.profiles[0] if self.profiles else None
+
+
+@dataclass(frozen=True)
+class ImageVersionSummary(_Json):
+    id: str
+    name: str
+    provisioning_state: str
+    replication_state: str | None  # replicationStatus.aggregatedState: InProgress/Completed/Failed
+    exclude_from_latest: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LoadBalancerSummary(_Json):
+    id: str
+    name: str
+    location: str
+    backend_pool_ids: dict[str, str]  # pool name -> pool id
