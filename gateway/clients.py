@@ -1,0 +1,130 @@
+"""Azure SDK clients, built once per process (per subscription) from `Settings`.
+
+`get_clients()` returns the process-wide `AzureClients` built from `Settings.from_env()`; tests build
+their own with `AzureClients(Settings(...))` (and may install it with `set_clients`).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from azure.mgmt.compute import ComputeManagementClient
+from azure.mgmt.monitor import MonitorManagementClient
+from azure.mgmt.network import NetworkManagementClient
+from azure.storage.blob import BlobServiceClient
+
+from gateway.credentials import StaticTokenCredential
+from gateway.settings import CREDENTIAL_EMULATOR, Settings, SettingsError
+
+
+class AzureClients:
+    """Lazily built, cached SDK clients for one set of settings. Thread-safe."""
+
+    def __init__(self, settings: Settings, credential: Any | None = None) -> None:
+        self.settings = settings
+        self._credential = credential
+        self._lock = threading.RLock()
+        self._compute: dict[str, ComputeManagementClient] = {}
+        self._network: dict[str, NetworkManagementClient] = {}
+        self._monitor: dict[str, MonitorManagementClient] = {}
+        self._blob: BlobServiceClient | None = None
+
+    # -- credentials and common options ------------------------------------------------------------
+
+    @property
+    def credential(self) -> Any:
+        with self._lock:
+            if self._credential is None:
+                if self.settings.arm_credential == CREDENTIAL_EMULATOR:
+                    self._credential = StaticTokenCredential()
+                else:
+                    from azure.identity import DefaultAzureCredential
+
+                    self._credential = DefaultAzureCredential()
+            return self._credential
+
+    def _arm_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "base_url": self.settings.arm_endpoint,
+            "credential_scopes": [self.settings.credential_scope],
+            "polling_interval": self.settings.polling_interval,
+        }
+        if self.settings.arm_ca_bundle:
+            kwargs["connection_verify"] = self.settings.arm_ca_bundle
+        return kwargs
+
+    def _cached(self, cache: dict, cls: type, subscription_id: str):
+        if not subscription_id:
+            raise ValueError("subscription_id is required")
+        client = cache.get(subscription_id)
+        if client is None:
+            with self._lock:
+                client = cache.get(subscription_id)
+                if client is None:
+                    client = cls(self.credential, subscription_id, **self._arm_kwargs())
+                    cache[subscription_id] = client
+        return client
+
+    # -- clients -------------------------------------------------------------------------------------
+
+    def compute(self, subscription_id: str) -> ComputeManagementClient:
+        return self._cached(self._compute, ComputeManagementClient, subscription_id)
+
+    def network(self, subscription_id: str) -> NetworkManagementClient:
+        return self._cached(self._network, NetworkManagementClient, subscription_id)
+
+    def monitor(self, subscription_id: str) -> MonitorManagementClient:
+        return self._cached(self._monitor, MonitorManagementClient, subscription_id)
+
+    def blob_service(self) -> BlobServiceClient:
+        if self._blob is None:
+            with self._lock:
+                if self._blob is None:
+                    if not self.settings.storage_connection_string:
+                        raise SettingsError("AzureWebJobsStorage is not set: no storage for logs, locks, profiles")
+                    self._blob = BlobServiceClient.from_connection_string(
+                        self.settings.storage_connection_string
+                    )
+        return self._blob
+
+    def close(self) -> None:
+        with self._lock:
+            for cache in (self._compute, self._network, self._monitor):
+                for client in cache.values():
+                    client.close()
+                cache.clear()
+            if self._blob is not None:
+                self._blob.close()
+                self._blob = None
+
+
+_singleton: AzureClients | None = None
+_singleton_lock = threading.Lock()
+
+
+def get_clients() -> AzureClients:
+    """The process-wide clients, built on first use from `Settings.from_env()`."""
+    global _singleton
+    if _singleton is None:
+        with _singleton_lock:
+            if _singleton is None:
+                _singleton = AzureClients(Settings.from_env())
+    return _singleton
+
+
+def set_clients(clients: AzureClients | None) -> AzureClients | None:
+    """Install `clients` as the process-wide instance (None: rebuild from the environment on next use).
+
+    Returns the previous instance, so tests can restore it.
+    """
+    global _singleton
+    with _singleton_lock:
+        previous, _singleton = _singleton, clients
+    return previous
+
+
+def reset_clients() -> None:
+    previous = set_clients(None)
+    if previous is not None:
+        previous.close()

@@ -1,0 +1,328 @@
+"""Virtual machine scale sets: read, create from a base model, resize, pools and tags, upgrade, delete.
+
+Every write is idempotent: it reads the current state first and does nothing when it already holds,
+so an activity re-run after a crash is safe. Scale sets are changed with PATCH bodies that carry only
+the fields that change (never a PUT of a model read earlier: a stale full-model write silently drops
+pool memberships). The compute SDK is TypeSpec-generated and sends dict bodies as they are, so bodies
+are SDK model objects (`VirtualMachineScaleSet`, `VirtualMachineScaleSetUpdate`, ...), which serialise
+to the REST shape (`properties` nesting, camelCase).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from azure.core.exceptions import ResourceNotFoundError
+from azure.mgmt.compute import models as cm
+
+from domain.model import InstanceCounts, ScaleSetSummary
+from gateway.clients import AzureClients
+from gateway.errors import NotFoundError
+from gateway.ids import same_id
+
+SCALE_SET = "virtual machine scale set"
+
+# Server-generated / read-only fields never copied from the base model (besides what the SDK model
+# marks read-only, which `as_dict(exclude_readonly=True)` drops already).
+_TOP_LEVEL_DROP = ("id", "name", "type", "etag", "systemData", "managedBy", "resources")
+_PROPERTIES_DROP = ("provisioningState", "uniqueId", "timeCreated", "instanceView", "statuses")
+
+
+# -- reading --------------------------------------------------------------------------------------
+
+
+def _rest(model: Any) -> dict[str, Any]:
+    """The REST-shaped JSON of an SDK model (camelCase, `properties` nesting)."""
+    return model.as_dict() if hasattr(model, "as_dict") else dict(model)
+
+
+def _nic_configs(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return (
+        ((body.get("properties") or {}).get("virtualMachineProfile") or {}).get("networkProfile") or {}
+    ).get("networkInterfaceConfigurations") or []
+
+
+def _pick_primary(items: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The item whose properties.primary is true; else the only/first one."""
+    for item in items:
+        if (item.get("properties") or {}).get("primary"):
+            return item
+    return items[0] if items else None
+
+
+def _primary_ip_config(body: dict[str, Any]) -> dict[str, Any] | None:
+    nic = _pick_primary(_nic_configs(body))
+    if nic is None:
+        return None
+    return _pick_primary((nic.get("properties") or {}).get("ipConfigurations") or [])
+
+
+def _pool_ids(ip_config: dict[str, Any] | None) -> list[str]:
+    if ip_config is None:
+        return []
+    pools = (ip_config.get("properties") or {}).get("loadBalancerBackendAddressPools") or []
+    return [p["id"] for p in pools if p.get("id")]
+
+
+def summarize(model: Any) -> ScaleSetSummary:
+    body = _rest(model)
+    props = body.get("properties") or {}
+    image_ref = ((props.get("virtualMachineProfile") or {}).get("storageProfile") or {}).get(
+        "imageReference"
+    ) or {}
+    return ScaleSetSummary(
+        name=body.get("name", ""),
+        id=body.get("id", ""),
+        location=body.get("location", ""),
+        tags=dict(body.get("tags") or {}),
+        capacity=int((body.get("sku") or {}).get("capacity") or 0),
+        provisioning_state=props.get("provisioningState") or "Unknown",
+        image_id=image_ref.get("id"),
+        pool_ids=_pool_ids(_primary_ip_config(body)),
+    )
+
+
+def _get_model(c: AzureClients, sub: str, rg: str, name: str, **kwargs: Any) -> Any | None:
+    try:
+        return c.compute(sub).virtual_machine_scale_sets.get(rg, name, **kwargs)
+    except ResourceNotFoundError:
+        return None
+
+
+def _require_model(c: AzureClients, sub: str, rg: str, name: str, **kwargs: Any) -> Any:
+    model = _get_model(c, sub, rg, name, **kwargs)
+    if model is None:
+        raise NotFoundError(SCALE_SET, name, f"in resource group '{rg}'")
+    return model
+
+
+def get_scale_set(c: AzureClients, sub: str, rg: str, name: str) -> ScaleSetSummary | None:
+    model = _get_model(c, sub, rg, name)
+    return None if model is None else summarize(model)
+
+
+def list_scale_sets(c: AzureClients, sub: str, rg: str) -> list[ScaleSetSummary]:
+    return [summarize(m) for m in c.compute(sub).virtual_machine_scale_sets.list(rg)]
+
+
+# -- create from the base model --------------------------------------------------------------------
+
+
+def new_scale_set_body(
+    base: Any, image_id: str, tags: dict[str, str], stage_pool_id: str, user_data: str | None = None
+) -> dict[str, Any]:
+    """The REST body of a new scale set built from the base scale set's model (pure; see
+    `create_scale_set_from_base`)."""
+    body = copy.deepcopy(base.as_dict(exclude_readonly=True) if hasattr(base, "as_dict") else dict(base))
+    for key in _TOP_LEVEL_DROP:
+        body.pop(key, None)
+    props = body.setdefault("properties", {})
+    for key in _PROPERTIES_DROP:
+        props.pop(key, None)
+
+    sku = body.get("sku") or {}
+    body["sku"] = {k: v for k, v in {"name": sku.get("name"), "tier": sku.get("tier")}.items() if v}
+    body["sku"]["capacity"] = 0
+    body["tags"] = dict(tags)
+
+    vm_profile = props.setdefault("virtualMachineProfile", {})
+    vm_profile.pop("timeCreated", None)
+    storage = vm_profile.setdefault("storageProfile", {})
+    storage["imageReference"] = {"id": image_id}
+    os_disk = storage.get("osDisk")
+    if isinstance(os_disk, dict):
+        # A managed OS disk of a scale set has no name or id of its own; the image decides the OS.
+        os_disk.pop("name", None)
+        (os_disk.get("managedDisk") or {}).pop("id", None)
+    if user_data is not None:
+        vm_profile["userData"] = user_data
+
+    nics = _nic_configs(body)
+    for nic in nics:
+        for ip in (nic.get("properties") or {}).get("ipConfigurations") or []:
+            ip_props = ip.setdefault("properties", {})
+            ip_props["loadBalancerBackendAddressPools"] = []
+            # An inbound NAT pool cannot be shared by two scale sets: the new one gets none.
+            ip_props["loadBalancerInboundNatPools"] = []
+            # Application gateway pools serve traffic too: blue/green allows only the stage pool.
+            if ip_props.get("applicationGatewayBackendAddressPools"):
+                ip_props["applicationGatewayBackendAddressPools"] = []
+    primary_nic = _pick_primary(nics)
+    if primary_nic is None:
+        raise ValueError("the base scale set has no network interface configuration")
+    primary_ip = _pick_primary((primary_nic.get("properties") or {}).get("ipConfigurations") or [])
+    if primary_ip is None:
+        raise ValueError("the base scale set's primary NIC has no IP configuration")
+    primary_ip["properties"]["loadBalancerBackendAddressPools"] = [{"id": stage_pool_id}]
+    return body
+
+
+def create_scale_set_from_base(
+    c: AzureClients,
+    sub: str,
+    rg: str,
+    base_name: str,
+    new_name: str,
+    image_id: str,
+    tags: dict[str, str],
+    stage_pool_id: str,
+    user_data: str | None = None,
+) -> ScaleSetSummary:
+    """Create `new_name` from the base scale set's model; return it as it is if it exists already.
+
+    The new model is the base's with: sku name/tier kept and capacity 0; location, zones, identity,
+    plan, upgrade/orchestration/overprovision and every other settable field kept; server-generated and
+    read-only fields dropped; the image reference set to `{"id": image_id}` only; `tags` as given; in
+    every NIC IP configuration no load balancer backend pool, no inbound NAT pool (a NAT pool cannot be
+    shared by two scale sets) and no application gateway pool, except the primary IP configuration of
+    the primary NIC, which is in exactly `stage_pool_id`; `userData` set when given (else the base's,
+    read with `$expand=userData`). Secrets the API never returns (admin password, extensions'
+    protected settings) cannot be copied.
+
+    Raises `NotFoundError(SCALE_SET, base_name)` when the base does not exist.
+    """
+    existing = _get_model(c, sub, rg, new_name)
+    if existing is not None:
+        return summarize(existing)
+    base = _get_model(c, sub, rg, base_name, expand="userData")
+    if base is None:
+        raise NotFoundError(SCALE_SET, base_name, f"(the base scale set) in resource group '{rg}'")
+    body = new_scale_set_body(base, image_id, tags, stage_pool_id, user_data)
+    poller = c.compute(sub).virtual_machine_scale_sets.begin_create_or_update(
+        rg, new_name, cm.VirtualMachineScaleSet(body)
+    )
+    return summarize(poller.result())
+
+
+# -- changes (PATCH of the fields that change only) ----------------------------------------------
+
+
+def set_capacity(c: AzureClients, sub: str, rg: str, name: str, capacity: int) -> ScaleSetSummary:
+    """PATCH sku.capacity; no call when the scale set already has that capacity."""
+    if capacity < 0:
+        raise ValueError(f"capacity must be >= 0, not {capacity}")
+    current = summarize(_require_model(c, sub, rg, name))
+    if current.capacity == capacity:
+        return current
+    poller = c.compute(sub).virtual_machine_scale_sets.begin_update(
+        rg, name, cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=capacity))
+    )
+    return summarize(poller.result())
+
+
+def _merge_pools(current: list[str], remove: list[str], add: list[str]) -> list[str]:
+    result = [p for p in current if not any(same_id(p, r) for r in remove)]
+    for pool in add:
+        if not any(same_id(pool, p) for p in result):
+            result.append(pool)
+    return result
+
+
+def update_pools_and_tags(
+    c: AzureClients,
+    sub: str,
+    rg: str,
+    name: str,
+    *,
+    remove_pool_ids: list[str] | tuple[str, ...] = (),
+    add_pool_ids: list[str] | tuple[str, ...] = (),
+    tags: dict[str, str] | None = None,
+) -> bool:
+    """Change the primary IP configuration's backend pools and the tags in ONE PATCH.
+
+    One fresh GET, then one PATCH with the whole `networkInterfaceConfigurations` list (a PATCH replaces
+    lists, so the other NIC and IP configurations are sent back unchanged) where the primary NIC's
+    primary IP configuration's pools are the current ones minus `remove_pool_ids` plus `add_pool_ids`
+    (ids compared case-insensitively), and `tags` as the complete new tag set (PATCH replaces tags;
+    None leaves tags alone). Returns False, with no PATCH, when both already hold. The instances pick
+    the change up only through `manual_upgrade` (upgrade policy Manual).
+    """
+    model = _require_model(c, sub, rg, name)
+    body = model.as_dict(exclude_readonly=True)
+    current_tags = dict(body.get("tags") or {})
+    primary = _primary_ip_config(body)
+    current_pools = _pool_ids(primary)
+    new_pools = _merge_pools(current_pools, list(remove_pool_ids), list(add_pool_ids))
+
+    pools_hold = sorted(p.lower() for p in new_pools) == sorted(p.lower() for p in current_pools)
+    tags_hold = tags is None or dict(tags) == current_tags
+    if pools_hold and tags_hold:
+        return False
+    if primary is None and not pools_hold:
+        raise ValueError(f"scale set '{name}' has no IP configuration to put in a backend pool")
+
+    fields: dict[str, Any] = {}
+    if not tags_hold:
+        fields["tags"] = dict(tags or {})
+    if not pools_hold:
+        primary.setdefault("properties", {})["loadBalancerBackendAddressPools"] = [{"id": p} for p in new_pools]
+        nics = [cm.VirtualMachineScaleSetUpdateNetworkConfiguration(nic) for nic in _nic_configs(body)]
+        fields["properties"] = cm.VirtualMachineScaleSetUpdateProperties(
+            virtual_machine_profile=cm.VirtualMachineScaleSetUpdateVMProfile(
+                network_profile=cm.VirtualMachineScaleSetUpdateNetworkProfile(
+                    network_interface_configurations=nics
+                )
+            )
+        )
+    update = cm.VirtualMachineScaleSetUpdate(**fields)
+    c.compute(sub).virtual_machine_scale_sets.begin_update(rg, name, update).result()
+    return True
+
+
+def manual_upgrade(c: AzureClients, sub: str, rg: str, name: str) -> int:
+    """Bring every instance not on the latest model to it with ONE `manualupgrade` call.
+
+    Reads one VM list; returns how many instances were named (0, and no call, when all are current).
+    """
+    compute = c.compute(sub)
+    try:
+        vms = list(compute.virtual_machine_scale_set_vms.list(rg, name))
+    except ResourceNotFoundError as exc:
+        raise NotFoundError(SCALE_SET, name, f"in resource group '{rg}'") from exc
+    stale = [
+        vm.instance_id
+        for vm in vms
+        if vm.instance_id is not None and not ((_rest(vm).get("properties") or {}).get("latestModelApplied"))
+    ]
+    if not stale:
+        return 0
+    compute.virtual_machine_scale_sets.begin_update_instances(
+        rg, name, cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=stale)
+    ).result()
+    return len(stale)
+
+
+def delete_scale_set(c: AzureClients, sub: str, rg: str, name: str) -> bool:
+    """Delete the scale set; False when it did not exist (Azure answers DELETE of nothing with 204,
+    so existence is read first)."""
+    if _get_model(c, sub, rg, name) is None:
+        return False
+    try:
+        c.compute(sub).virtual_machine_scale_sets.begin_delete(rg, name).result()
+    except ResourceNotFoundError:
+        return False
+    return True
+
+
+def instance_counts(c: AzureClients, sub: str, rg: str, name: str) -> InstanceCounts:
+    """One `virtualMachines?$expand=instanceView` list call (never one GET per VM)."""
+    try:
+        vms = list(c.compute(sub).virtual_machine_scale_set_vms.list(rg, name, expand="instanceView"))
+    except ResourceNotFoundError as exc:
+        raise NotFoundError(SCALE_SET, name, f"in resource group '{rg}'") from exc
+    total = provisioned = healthy = failed = latest = 0
+    for vm in vms:
+        props = _rest(vm).get("properties") or {}
+        total += 1
+        state = (props.get("provisioningState") or "").lower()
+        if props.get("latestModelApplied"):
+            latest += 1
+        if state == "failed":
+            failed += 1
+        if state == "succeeded":
+            provisioned += 1
+            code = (((props.get("instanceView") or {}).get("vmHealth") or {}).get("status") or {}).get("code")
+            if (code or "").lower() == "healthstate/healthy":
+                healthy += 1
+    return InstanceCounts(total=total, provisioned=provisioned, healthy=healthy, failed=failed, latest_model=latest)

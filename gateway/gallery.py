@@ -1,0 +1,52 @@
+"""Compute Gallery image versions and definitions (read only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from azure.core.exceptions import ResourceNotFoundError
+
+from domain.model import ImageVersionSummary
+from gateway.clients import AzureClients
+from gateway.ids import parse_image_definition_id, parse_image_version_id
+
+
+def _rest(model: Any) -> dict[str, Any]:
+    return model.as_dict() if hasattr(model, "as_dict") else dict(model)
+
+
+def summarize_image_version(model: Any) -> ImageVersionSummary:
+    body = _rest(model)
+    props = body.get("properties") or {}
+    return ImageVersionSummary(
+        id=body.get("id", ""),
+        name=body.get("name", ""),
+        provisioning_state=props.get("provisioningState") or "Unknown",
+        replication_state=(props.get("replicationStatus") or {}).get("aggregatedState"),
+        exclude_from_latest=bool((props.get("publishingProfile") or {}).get("excludeFromLatest", False)),
+        tags=dict(body.get("tags") or {}),
+    )
+
+
+def get_image_version(c: AzureClients, image_version_id: str) -> ImageVersionSummary | None:
+    """GET the version with `$expand=ReplicationStatus`; None when it does not exist.
+
+    Raises `gateway.errors.InvalidResourceIdError` when the id is not an image version id.
+    """
+    ref = parse_image_version_id(image_version_id)
+    try:
+        model = c.compute(ref.subscription_id).gallery_image_versions.get(
+            ref.resource_group, ref.gallery, ref.image, ref.version, expand="ReplicationStatus"
+        )
+    except ResourceNotFoundError:
+        return None
+    return summarize_image_version(model)
+
+
+def image_definition_exists(c: AzureClients, image_definition_id: str) -> bool:
+    ref = parse_image_definition_id(image_definition_id)
+    try:
+        c.compute(ref.subscription_id).gallery_images.get(ref.resource_group, ref.gallery, ref.image)
+    except ResourceNotFoundError:
+        return False
+    return True
