@@ -1,0 +1,216 @@
+"""Blob Storage parts of the gateway, against a private Azurite."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+
+from gateway.errors import PreconditionFailed
+from gateway.storage import DeploymentLogs, EventMarkers, ProfileStore, TargetLocks
+
+# -- deployment logs -------------------------------------------------------------------------------
+
+
+def test_log_append_then_read_gives_timestamped_lines_in_order(blob_service, unique):
+    logs = DeploymentLogs(blob_service)
+    dep = f"dep-{unique}"
+    assert logs.read(dep) is None
+    t0 = datetime(2026, 11, 26, 5, 0, 1, 250000, tzinfo=UTC)
+    logs.append(dep, "Starting setup", now=t0)
+    logs.append(dep, "Sending request to attach virtual machine scale set:[x__2] to prod backend pool:[prod]",
+                "Tagging VMSS: [x__2] as [BLUE] deployment", now=t0)
+    text = logs.read(dep)
+    assert text.splitlines() == [
+        "2026-11-26T05:00:01.250Z Starting setup",
+        "2026-11-26T05:00:01.250Z Sending request to attach virtual machine scale set:[x__2] to prod backend pool:[prod]",
+        "2026-11-26T05:00:01.250Z Tagging VMSS: [x__2] as [BLUE] deployment",
+    ]
+
+
+def test_log_multiline_entry_gets_a_timestamp_per_line_and_default_now_is_utc(blob_service, unique):
+    logs = DeploymentLogs(blob_service)
+    dep = f"dep-{unique}"
+    logs.append(dep, "first\nsecond")
+    lines = logs.read(dep).splitlines()
+    assert [line.split(" ", 1)[1] for line in lines] == ["first", "second"]
+    stamp = datetime.strptime(lines[0].split(" ", 1)[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    assert abs((datetime.now(UTC) - stamp).total_seconds()) < 60
+
+
+def test_log_concurrent_appends_lose_nothing(blob_service, unique):
+    logs = DeploymentLogs(blob_service)
+    dep = f"dep-{unique}"
+
+    def writer(n: int) -> None:
+        for i in range(5):
+            logs.append(dep, f"writer {n} line {i}")
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    lines = logs.read(dep).splitlines()
+    assert sorted(line.split(" ", 1)[1] for line in lines) == sorted(
+        f"writer {n} line {i}" for n in range(4) for i in range(5)
+    )
+
+
+# -- locks -----------------------------------------------------------------------------------------
+
+
+def _alive(*ids):
+    return lambda holder: holder in ids
+
+
+def test_lock_acquire_is_idempotent_for_the_owner_and_refused_to_others(blob_service, unique):
+    locks = TargetLocks(blob_service)
+    key = TargetLocks.target_key("SUB", "RG", f"app_{unique}")
+    assert locks.holder(key) is None
+    assert locks.acquire(key, "dep-a", _alive("dep-a")) is None
+    assert locks.acquire(key, "dep-a", _alive("dep-a")) is None
+    assert locks.acquire(key, "dep-b", _alive("dep-a")) == "dep-a"
+    assert locks.holder(key) == "dep-a"
+
+
+def test_lock_concurrent_acquire_from_threads_exactly_one_wins(blob_service, unique):
+    locks = TargetLocks(blob_service)
+    key = f"sub/rg/race-{unique}"
+    owners = [f"dep-{i}" for i in range(8)]
+    barrier = threading.Barrier(len(owners))
+    results: dict[str, str | None] = {}
+
+    def contender(owner: str) -> None:
+        barrier.wait()
+        results[owner] = locks.acquire(key, owner, lambda holder: True)
+
+    threads = [threading.Thread(target=contender, args=(o,)) for o in owners]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [o for o, r in results.items() if r is None]
+    assert len(winners) == 1
+    assert all(r == winners[0] for o, r in results.items() if o != winners[0])
+    assert locks.holder(key) == winners[0]
+
+
+def test_lock_concurrent_takeover_of_a_dead_holder_exactly_one_wins(blob_service, unique):
+    locks = TargetLocks(blob_service, grace_seconds=0)
+    key = f"sub/rg/takeover-{unique}"
+    assert locks.acquire(key, "dead", _alive()) is None
+    owners = [f"dep-{i}" for i in range(6)]
+    barrier = threading.Barrier(len(owners))
+    results: dict[str, str | None] = {}
+
+    def contender(owner: str) -> None:
+        barrier.wait()
+        # Only "dead" is dead; every contender counts as alive once it holds the lock.
+        results[owner] = locks.acquire(key, owner, lambda holder: holder != "dead")
+
+    threads = [threading.Thread(target=contender, args=(o,)) for o in owners]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [o for o, r in results.items() if r is None]
+    assert len(winners) == 1
+    assert locks.holder(key) == winners[0]
+
+
+def test_lock_dead_holder_is_taken_over(blob_service, unique):
+    locks = TargetLocks(blob_service, grace_seconds=0)
+    key = f"sub/rg/dead-{unique}"
+    assert locks.acquire(key, "crashed", _alive("crashed")) is None
+    assert locks.acquire(key, "next", _alive("next")) is None
+    assert locks.holder(key) == "next"
+
+
+def test_lock_young_holder_counts_as_alive_during_the_grace_period(blob_service, unique):
+    locks = TargetLocks(blob_service, grace_seconds=30)
+    key = f"sub/rg/young-{unique}"
+    assert locks.acquire(key, "starting", _alive()) is None
+    # Its orchestration is not visible yet (is_alive False), but the lock was just taken.
+    assert locks.acquire(key, "other", _alive()) == "starting"
+    assert locks.acquire(key, "other", _alive(), grace_seconds=0) is None
+
+
+def test_lock_release_by_non_owner_is_ignored_and_by_owner_frees_it(blob_service, unique):
+    locks = TargetLocks(blob_service)
+    key = f"sub/rg/release-{unique}"
+    locks.acquire(key, "owner", _alive("owner"))
+    assert locks.release(key, "intruder") is False
+    assert locks.holder(key) == "owner"
+    assert locks.release(key, "owner") is True
+    assert locks.holder(key) is None
+    assert locks.release(key, "owner") is False
+    assert locks.acquire(key, "intruder", _alive("owner")) is None
+
+
+# -- profiles --------------------------------------------------------------------------------------
+
+
+def test_profile_put_get_list_delete(blob_service, unique):
+    store = ProfileStore(blob_service)
+    name = f"web-{unique}"
+    assert store.get(name) is None
+    etag = store.put(name, {"baseVmss": "base", "enabled": True})
+    doc, got_etag = store.get(name)
+    assert doc == {"baseVmss": "base", "enabled": True}
+    assert got_etag == etag
+    assert (name, doc, etag) in store.list()
+    assert store.delete(name) is True
+    assert store.delete(name) is False
+    assert store.get(name) is None
+
+
+def test_profile_etag_mismatch_is_412(blob_service, unique):
+    store = ProfileStore(blob_service)
+    name = f"web-{unique}"
+    first = store.put(name, {"v": 1})
+    second = store.put(name, {"v": 2}, if_match=first)
+    assert second != first
+    with pytest.raises(PreconditionFailed):
+        store.put(name, {"v": 3}, if_match=first)  # lost update
+    assert store.get(name)[0] == {"v": 2}
+    # An ETag given without its quotes matches too.
+    third = store.put(name, {"v": 3}, if_match=second.strip('"'))
+    with pytest.raises(PreconditionFailed):
+        store.delete(name, if_match=second)
+    assert store.delete(name, if_match=third) is True
+
+
+def test_profile_if_none_match_only_creates(blob_service, unique):
+    store = ProfileStore(blob_service)
+    name = f"web-{unique}"
+    store.put(name, {"v": 1}, if_none_match=True)
+    with pytest.raises(PreconditionFailed):
+        store.put(name, {"v": 2}, if_none_match=True)
+    with pytest.raises(PreconditionFailed):
+        store.put(f"missing-{unique}", {"v": 1}, if_match='"0x1"')
+    assert store.get(name)[0] == {"v": 1}
+
+
+# -- event markers ---------------------------------------------------------------------------------
+
+
+def test_event_marker_is_true_only_the_first_time_even_concurrently(blob_service, unique):
+    markers = EventMarkers(blob_service)
+    key = f"profile/version-{unique}"
+    barrier = threading.Barrier(6)
+    results: list[bool] = []
+
+    def mark() -> None:
+        barrier.wait()
+        results.append(markers.mark_once(key))
+
+    threads = [threading.Thread(target=mark) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False] * 5 + [True]
+    assert markers.is_marked(key)
+    assert markers.mark_once(key) is False
