@@ -1,0 +1,3 @@
+import azure.durable_functions as df
+
+bp = df.Blueprint()

@@ -1,0 +1,34 @@
+"""Routing: move a scale set between backend pools (one model change, one manual upgrade)."""
+
+from __future__ import annotations
+
+from activities.blueprint import bp
+from activities.runtime import clients, log
+from domain.contracts import RouteInput
+from domain.tags import with_bg_version
+from gateway import compute
+
+
+@bp.activity_trigger(input_name="payload")
+def route_scale_set(payload: dict) -> dict:
+    request = RouteInput.from_json(payload)
+    c = clients()
+    sub, rg = request.subscription_id, request.resource_group
+    current = compute.get_scale_set(c, sub, rg, request.name)
+    if current is None:
+        raise LookupError(f"Virtual Machine Scale Set [{request.name}] was not found")
+    tags = with_bg_version(current.tags, request.bg_version) if request.bg_version else dict(current.tags)
+    log(request.deployment_id, *request.log_lines)
+    changed = compute.update_pools_and_tags(
+        c, sub, rg, request.name, remove_pool_ids=request.remove_pool_ids, add_pool_ids=request.add_pool_ids,
+        tags=tags,
+    )
+    upgraded = compute.manual_upgrade(c, sub, rg, request.name)
+    lines = []
+    if request.bg_version:
+        lines.append(f"Tagging VMSS: [{request.name}] as [{request.bg_version}] deployment")
+    lines.append(
+        f"Updated model of Virtual Machine Scale Set: [{request.name}] and upgraded [{upgraded}] instance(s)"
+        if changed or upgraded else f"Virtual Machine Scale Set: [{request.name}] already routed as requested")
+    log(request.deployment_id, *lines)
+    return {"changed": changed, "upgraded": upgraded}

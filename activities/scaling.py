@@ -1,0 +1,91 @@
+"""Sizes and autoscale: resize, poll instances, clear/attach autoscale, delete."""
+
+from __future__ import annotations
+
+from activities.blueprint import bp
+from activities.runtime import clients, log
+from activities.setup import _clear_autoscale
+from domain.contracts import AutoscaleInput, ResizeInput, ScaleSetRef
+from domain.model import AutoscaleSnapshot
+from gateway import autoscale, compute
+
+
+@bp.activity_trigger(input_name="payload")
+def clear_autoscale(payload: dict) -> dict | None:
+    """Delete the autoscale setting targeting the scale set; returns it so it can be restored."""
+    ref = ScaleSetRef.from_json(payload)
+    return _clear_autoscale(ref.deployment_id, ref.subscription_id, ref.resource_group, ref.name)
+
+
+@bp.activity_trigger(input_name="payload")
+def resize_scale_set(payload: dict) -> dict:
+    request = ResizeInput.from_json(payload)
+    c = clients()
+    current = compute.get_scale_set(c, request.subscription_id, request.resource_group, request.name)
+    if current is None:
+        raise LookupError(f"Virtual Machine Scale Set [{request.name}] was not found")
+    if current.capacity == request.capacity:
+        return current.to_json()
+    log(request.deployment_id,
+        f"Setting capacity of Virtual Machine Scale Set: [{request.name}] from [{current.capacity}] "
+        f"to [{request.capacity}] instances")
+    return compute.set_capacity(c, request.subscription_id, request.resource_group, request.name,
+                                request.capacity).to_json()
+
+
+@bp.activity_trigger(input_name="payload")
+def read_instance_counts(payload: dict) -> dict:
+    ref = ScaleSetRef.from_json(payload)
+    counts = compute.instance_counts(clients(), ref.subscription_id, ref.resource_group, ref.name)
+    log(ref.deployment_id,
+        f"Virtual Machine Scale Set: [{ref.name}] has [{counts.total}] instances: [{counts.provisioned}] provisioned, "
+        f"[{counts.healthy}] healthy, [{counts.failed}] failed, [{counts.latest_model}] on the latest model")
+    return counts.to_json()
+
+
+@bp.activity_trigger(input_name="payload")
+def put_autoscale(payload: dict) -> dict:
+    request = AutoscaleInput.from_json(payload)
+    setting = AutoscaleSnapshot.from_json(request.setting)
+    log(request.deployment_id,
+        f"Attaching autoscale setting [{setting.name}] to [{setting.target_resource_id.rsplit('/', 1)[-1]}]")
+    return autoscale.put_autoscale(clients(), request.subscription_id, request.resource_group, setting).to_json()
+
+
+@bp.activity_trigger(input_name="payload")
+def delete_scale_set(payload: dict) -> bool:
+    ref = ScaleSetRef.from_json(payload)
+    _clear_autoscale(ref.deployment_id, ref.subscription_id, ref.resource_group, ref.name)
+    deleted = compute.delete_scale_set(clients(), ref.subscription_id, ref.resource_group, ref.name)
+    log(ref.deployment_id, f"Deleted Virtual Machine Scale Set: [{ref.name}]" if deleted else
+        f"Virtual Machine Scale Set: [{ref.name}] was already deleted")
+    return deleted
+
+
+@bp.activity_trigger(input_name="payload")
+def retire_scale_set(payload: dict) -> bool:
+    """Rollback's end for the new scale set: out of every backend pool, scaled to 0, deleted.
+
+    Tolerates a scale set that was never (fully) created, so rollback works from any point.
+    """
+
+    ref = ScaleSetRef.from_json(payload)
+    c = clients()
+    sub, rg = ref.subscription_id, ref.resource_group
+    current = compute.get_scale_set(c, sub, rg, ref.name)
+    _clear_autoscale(ref.deployment_id, sub, rg, ref.name)
+    if current is None:
+        log(ref.deployment_id, f"Virtual Machine Scale Set: [{ref.name}] does not exist, nothing to remove")
+        return False
+    if current.pool_ids:
+        log(ref.deployment_id,
+                  f"Sending request to detach virtual machine scale set:[{ref.name}] from every backend pool")
+        compute.update_pools_and_tags(c, sub, rg, ref.name, remove_pool_ids=list(current.pool_ids), add_pool_ids=[],
+                                      tags=dict(current.tags))
+        compute.manual_upgrade(c, sub, rg, ref.name)
+    if current.capacity:
+        log(ref.deployment_id, f"Setting capacity of Virtual Machine Scale Set: [{ref.name}] to [0] instances")
+        compute.set_capacity(c, sub, rg, ref.name, 0)
+    compute.delete_scale_set(c, sub, rg, ref.name)
+    log(ref.deployment_id, f"Deleted Virtual Machine Scale Set: [{ref.name}]")
+    return True

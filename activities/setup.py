@@ -1,0 +1,135 @@
+"""Setup: read and check the target, read the lineage, apply retention, create the new scale set."""
+
+from __future__ import annotations
+
+from activities.blueprint import bp
+from activities.runtime import clients, log
+from domain.contracts import CreateScaleSetInput, ImageRef, LineageInput, RetentionInput, ValidateTargetInput
+from domain.lineage import active_member, lineage_members
+from domain.resource_ids import scale_set_id
+from domain.spec import parse_spec
+from gateway import autoscale, compute, gallery, network
+
+
+class TargetInvalid(Exception):
+    """The target named in the spec is not there: nothing was created."""
+
+
+@bp.activity_trigger(input_name="payload")
+def validate_target(payload: dict) -> dict:
+    request = ValidateTargetInput.from_json(payload)
+    spec = parse_spec(request.spec)
+    c = clients()
+    sub, rg = spec.subscription_id, spec.resource_group
+    problems: list[str] = []
+
+    balancer = network.get_load_balancer(c, sub, rg, spec.load_balancer)
+    pool_ids: dict[str, str] = {}
+    if balancer is None:
+        problems.append(f"Load balancer [{spec.load_balancer}] was not found in resource group [{rg}]")
+    else:
+        by_lower = {name.lower(): pool_id for name, pool_id in balancer.backend_pool_ids.items()}
+        for role, pool in (("prod", spec.prod_backend_pool), ("stage", spec.stage_backend_pool)):
+            if pool.lower() in by_lower:
+                pool_ids[role] = by_lower[pool.lower()]
+            else:
+                problems.append(f"The {role} backend pool [{pool}] was not found on load balancer [{spec.load_balancer}]")
+
+    base = compute.get_scale_set(c, sub, rg, spec.base_vmss)
+    if base is None:
+        problems.append(f"Base Virtual Machine Scale Set [{spec.base_vmss}] was not found in resource group [{rg}]")
+
+    image = gallery.get_image_version(c, spec.image)
+    if image is None:
+        problems.append(f"Gallery image version [{spec.image}] was not found")
+    elif image.provisioning_state.lower() == "failed":
+        problems.append(f"Gallery image version [{spec.image}] is in provisioning state Failed")
+
+    if problems:
+        log(request.deployment_id, *[f"Validation failed: {p}" for p in problems])
+        raise TargetInvalid("; ".join(problems))
+    log(request.deployment_id,
+        f"Validated target: load balancer [{spec.load_balancer}] with prod backend pool [{spec.prod_backend_pool}] "
+        f"and stage backend pool [{spec.stage_backend_pool}], base VMSS [{spec.base_vmss}], image [{spec.image}]")
+    return {
+        "prod_pool_id": pool_ids["prod"],
+        "stage_pool_id": pool_ids["stage"],
+        "base": base.to_json(),
+        "image": image.to_json(),
+    }
+
+
+@bp.activity_trigger(input_name="payload")
+def check_image_version(payload: dict) -> dict | None:
+    request = ImageRef.from_json(payload)
+    image = gallery.get_image_version(clients(), request.image_version_id)
+    return image.to_json() if image else None
+
+
+@bp.activity_trigger(input_name="payload")
+def inspect_lineage(payload: dict) -> dict:
+    request = LineageInput.from_json(payload)
+    c = clients()
+    scale_sets = compute.list_scale_sets(c, request.subscription_id, request.resource_group)
+    members = lineage_members(scale_sets, request.infrastructure_id)
+    active = active_member(members)
+    setting = None
+    if active is not None:
+        setting = autoscale.find_autoscale(c, request.subscription_id, request.resource_group, active.summary.id)
+    names = ", ".join(f"{m.summary.name} (capacity {m.summary.capacity})" for m in members) or "none"
+    log(request.deployment_id,
+        f"Found {len(members)} Virtual Machine Scale Set(s) for infrastructure [{request.infrastructure_id}]: {names}",
+        f"Active Virtual Machine Scale Set: [{active.summary.name}]" if active else
+        "No active Virtual Machine Scale Set was found")
+    return {
+        "members": [m.summary.to_json() for m in members],
+        "active": active.summary.name if active else None,
+        "active_autoscale": setting.to_json() if setting else None,
+    }
+
+
+@bp.activity_trigger(input_name="payload")
+def apply_retention(payload: dict) -> dict:
+    request = RetentionInput.from_json(payload)
+    c = clients()
+    sub, rg = request.subscription_id, request.resource_group
+    for name in request.scale_to_zero:
+        _clear_autoscale(request.deployment_id, sub, rg, name)
+        compute.set_capacity(c, sub, rg, name, 0)
+        log(request.deployment_id, f"Downsizing inactive Virtual Machine Scale Set: [{name}] to [0] instances")
+    for name in request.delete:
+        _clear_autoscale(request.deployment_id, sub, rg, name)
+        deleted = compute.delete_scale_set(c, sub, rg, name)
+        log(request.deployment_id, f"Deleting old Virtual Machine Scale Set: [{name}]" if deleted else
+            f"Old Virtual Machine Scale Set [{name}] was already deleted")
+    return {"scaled_to_zero": request.scale_to_zero, "deleted": request.delete}
+
+
+def _clear_autoscale(deployment_id: str, sub: str, rg: str, name: str) -> dict | None:
+    c = clients()
+    setting = autoscale.find_autoscale(c, sub, rg, scale_set_id(sub, rg, name))
+    if setting is None:
+        return None
+    autoscale.delete_autoscale(c, sub, rg, setting.name)
+    log(deployment_id, f"Clearing autoscale setting [{setting.name}] of Virtual Machine Scale Set: [{name}]")
+    return setting.to_json()
+
+
+@bp.activity_trigger(input_name="payload")
+def create_scale_set(payload: dict) -> dict:
+    request = CreateScaleSetInput.from_json(payload)
+    c = clients()
+    existing = compute.get_scale_set(c, request.subscription_id, request.resource_group, request.name)
+    if existing is not None:
+        log(request.deployment_id, f"Virtual Machine Scale Set [{request.name}] already exists, reusing it")
+        return existing.to_json()
+    log(request.deployment_id,
+        f"Creating new Virtual Machine Scale Set: [{request.name}] from base [{request.base_name}] "
+        f"with image [{request.image_id}]",
+        f"Attaching new Virtual Machine Scale Set: [{request.name}] to stage backend pool:[{request.stage_pool_name}]")
+    created = compute.create_scale_set_from_base(
+        c, request.subscription_id, request.resource_group, request.base_name, request.name, request.image_id,
+        request.tags, request.stage_pool_id, user_data=request.user_data,
+    )
+    log(request.deployment_id, f"New Virtual Machine Scale Set: [{request.name}] created successfully")
+    return created.to_json()

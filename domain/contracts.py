@@ -1,0 +1,157 @@
+"""Typed inputs of the orchestrations and activities.
+
+Orchestrators build them, activities parse them; both sides share these definitions so a field
+renamed on one side cannot silently drift from the other. Everything is JSON-plain so the Durable
+history stores it as is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Self
+
+
+class _Contract:
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"{cls.__name__}: unexpected fields {sorted(unknown)}")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Source(_Contract):
+    """Who asked for the deployment: an HTTP caller or a gallery event for a profile."""
+
+    kind: str = "http"  # "http" | "eventgrid"
+    profile: str | None = None
+    image_version: str | None = None
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DeploymentInput(_Contract):
+    """Input of the `bluegreen_deployment` orchestration."""
+
+    deployment_id: str
+    spec: dict[str, Any]  # DeploymentSpec.to_json()
+    lock_key: str
+    source: dict[str, Any] = field(default_factory=lambda: Source().to_json())
+    # Event-started deployments wait for a busy target instead of failing.
+    queue_when_busy: bool = False
+
+
+@dataclass(frozen=True)
+class ScaleSetRef(_Contract):
+    deployment_id: str
+    subscription_id: str
+    resource_group: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ValidateTargetInput(_Contract):
+    deployment_id: str
+    spec: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ImageRef(_Contract):
+    deployment_id: str
+    image_version_id: str
+
+
+@dataclass(frozen=True)
+class LineageInput(_Contract):
+    deployment_id: str
+    subscription_id: str
+    resource_group: str
+    infrastructure_id: str
+
+
+@dataclass(frozen=True)
+class RetentionInput(_Contract):
+    deployment_id: str
+    subscription_id: str
+    resource_group: str
+    scale_to_zero: list[str]
+    delete: list[str]
+
+
+@dataclass(frozen=True)
+class CreateScaleSetInput(_Contract):
+    deployment_id: str
+    subscription_id: str
+    resource_group: str
+    base_name: str
+    name: str
+    image_id: str
+    tags: dict[str, str]
+    stage_pool_id: str
+    stage_pool_name: str
+    user_data: str | None = None
+
+
+@dataclass(frozen=True)
+class ResizeInput(_Contract):
+    deployment_id: str
+    subscription_id: str
+    resource_group: str
+    name: str
+    capacity: int
+
+
+@dataclass(frozen=True)
+class AutoscaleInput(_Contract):
+    deployment_id: str
+    subscription_id: str
+    resource_group: str
+    setting: dict[str, Any]  # AutoscaleSnapshot.to_json()
+
+
+@dataclass(frozen=True)
+class RouteInput(_Contract):
+    """Move a scale set between backend pools and set its BG_VERSION tag, then apply to instances."""
+
+    deployment_id: str
+    subscription_id: str
+    resource_group: str
+    name: str
+    remove_pool_ids: list[str]
+    add_pool_ids: list[str]
+    bg_version: str | None
+    log_lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LogInput(_Contract):
+    deployment_id: str
+    lines: list[str]
+
+
+@dataclass(frozen=True)
+class LockInput(_Contract):
+    key: str
+    owner: str
+
+
+@dataclass(frozen=True)
+class WaitInput(_Contract):
+    """Input of the `steady_state_wait` sub-orchestration."""
+
+    deployment_id: str
+    subscription_id: str
+    resource_group: str
+    name: str
+    target: int
+    deadline: str  # ISO 8601 UTC, orchestration clock
+    poll_interval_seconds: int
+    # During the swap the instances must also run the latest model (the pool change).
+    require_latest_model: bool = False
+    polls_done: int = 0
+    purpose: str = "steady state"

@@ -1,0 +1,1 @@
+"""Ways in: the HTTP API (deployments, profiles) and the Event Grid function."""

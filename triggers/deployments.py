@@ -1,0 +1,187 @@
+"""HTTP API for deployments (CONTRACT §5): start, follow, list, read the log, approve/reject/rollback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from functools import lru_cache
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from domain.contracts import DeploymentInput, Source
+from domain.naming import target_key
+from domain.spec import DeploymentSpec, SpecError, parse_spec
+from domain.steps import DeploymentStatus
+from gateway.clients import get_clients
+from gateway.storage import DeploymentLogs, TargetLocks
+from orchestrators.bluegreen import ORCHESTRATOR_NAME
+from triggers.http import error_response, json_response, origin, read_json
+from triggers.liveness import claim_target
+from triggers.views import deployment_view
+
+bp = df.Blueprint()
+logger = logging.getLogger("vmss_bluegreen.api")
+
+
+@lru_cache(maxsize=1)
+def _locks() -> TargetLocks:
+    return TargetLocks(get_clients().blob_service())
+
+
+@lru_cache(maxsize=1)
+def _logs() -> DeploymentLogs:
+    return DeploymentLogs(get_clients().blob_service())
+
+
+def spec_error_response(exc: SpecError) -> func.HttpResponse:
+    return error_response(400, "InvalidDeploymentSpec", str(exc), exc.details)
+
+
+async def start_deployment(client: df.DurableOrchestrationClient, spec: DeploymentSpec, deployment_id: str,
+                           source: Source, queue_when_busy: bool) -> str | None:
+    """Start the orchestration; returns the running holder's id when the target is busy."""
+    key = target_key(spec.subscription_id, spec.resource_group, spec.infrastructure_id)
+    if not queue_when_busy:
+        holder = await claim_target(client, _locks(), key, deployment_id)
+        if holder is not None:
+            return holder
+    request = DeploymentInput(deployment_id, spec.to_json(), key, source.to_json(), queue_when_busy)
+    try:
+        await client.start_new(ORCHESTRATOR_NAME, deployment_id, request.to_json())
+    except Exception:
+        if not queue_when_busy:
+            await asyncio.to_thread(_locks().release, key, deployment_id)
+        raise
+    await asyncio.to_thread(_logs().append, deployment_id,
+                            f"Deployment [{deployment_id}] accepted for scale set [{spec.name}] "
+                            f"in resource group [{spec.resource_group}] ({source.kind})")
+    return None
+
+
+def accepted_response(req: func.HttpRequest, client: df.DurableOrchestrationClient, deployment_id: str
+                      ) -> func.HttpResponse:
+    management = client.create_http_management_payload(deployment_id)
+    path = f"/api/deployments/{deployment_id}"
+    body = {"id": deployment_id, "deploymentUri": path, **{k: v for k, v in management.items() if k != "id"}}
+    return json_response(body, 202, headers={"Location": origin(req) + path, "Retry-After": "10"})
+
+
+@bp.route(route="deployments", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def create_deployment(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    payload, problem = read_json(req)
+    if problem:
+        return problem
+    try:
+        spec = parse_spec(payload)
+    except SpecError as exc:
+        return spec_error_response(exc)
+    deployment_id = uuid.uuid4().hex
+    holder = await start_deployment(client, spec, deployment_id, Source(kind="http"), queue_when_busy=False)
+    if holder is not None:
+        return error_response(
+            409, "DeploymentInProgress",
+            f"Deployment [{holder}] is running for infrastructure [{spec.infrastructure_id}] in resource group "
+            f"[{spec.resource_group}]; wait for it to finish.", id=holder)
+    logger.info("Started deployment %s for %s", deployment_id, spec.infrastructure_id)
+    return accepted_response(req, client, deployment_id)
+
+
+async def _view(client: df.DurableOrchestrationClient, deployment_id: str) -> dict | None:
+    status = await client.get_status(deployment_id, show_input=True)
+    if not status or status.name != ORCHESTRATOR_NAME:
+        return None
+    wait_status = None
+    custom = status.custom_status if isinstance(status.custom_status, dict) else {}
+    if custom.get("waitInstanceId"):
+        wait_status = await client.get_status(custom["waitInstanceId"])
+        wait_status = wait_status if wait_status else None
+    return deployment_view(status, wait_status)
+
+
+def _not_found(deployment_id: str) -> func.HttpResponse:
+    return error_response(404, "DeploymentNotFound", f"Deployment [{deployment_id}] was not found.")
+
+
+@bp.route(route="deployments/{id}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def get_deployment(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    deployment_id = req.route_params["id"]
+    view = await _view(client, deployment_id)
+    return json_response(view) if view else _not_found(deployment_id)
+
+
+@bp.route(route="deployments", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def list_deployments(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    wanted_status = req.params.get("status")
+    wanted_group = req.params.get("resourceGroup")
+    if wanted_status and wanted_status not in {s.value for s in DeploymentStatus}:
+        return error_response(400, "InvalidFilter", f"Unknown status [{wanted_status}]",
+                              [{"field": "status", "message": f"one of {[s.value for s in DeploymentStatus]}"}])
+    statuses = await client.get_status_all()
+    views = [deployment_view(s) for s in statuses if s.name == ORCHESTRATOR_NAME]
+    if wanted_status:
+        views = [v for v in views if v["status"] == wanted_status]
+    if wanted_group:
+        views = [v for v in views if (v["resourceGroup"] or "").lower() == wanted_group.lower()]
+    views.sort(key=lambda v: v["createdAt"] or "", reverse=True)
+    return json_response({"value": views})
+
+
+@bp.route(route="deployments/{id}/log", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def get_deployment_log(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    deployment_id = req.route_params["id"]
+    status = await client.get_status(deployment_id)
+    if not status or status.name != ORCHESTRATOR_NAME:
+        return _not_found(deployment_id)
+    text = await asyncio.to_thread(_logs().read, deployment_id)
+    return func.HttpResponse(text or "", status_code=200, mimetype="text/plain", charset="utf-8")
+
+
+# Which operator action each state allows, and the event that carries it to the orchestration.
+ACTIONS = {
+    "approve": lambda view: ("approval", {"decision": "approve"}) if view["status"] == "AwaitingApproval" else None,
+    "reject": lambda view: ("approval", {"decision": "reject"}) if view["status"] == "AwaitingApproval" else None,
+    "rollback": lambda view: ("approval", {"decision": "rollback"}) if view["status"] == "AwaitingApproval"
+    else ("rollback", {}) if view["status"] == "Running" and view["phase"] == "ScaleDownDelay" else None,
+}
+
+
+async def _act(req: func.HttpRequest, client: df.DurableOrchestrationClient, action: str) -> func.HttpResponse:
+    deployment_id = req.route_params["id"]
+    view = await _view(client, deployment_id)
+    if view is None:
+        return _not_found(deployment_id)
+    event = ACTIONS[action](view)
+    if event is None:
+        return error_response(409, "InvalidDeploymentState",
+                              f"Cannot {action} deployment [{deployment_id}] while it is {view['status']} "
+                              f"(phase {view['phase']}).")
+    name, data = event
+    await client.raise_event(deployment_id, name, data)
+    await asyncio.to_thread(_logs().append, deployment_id, f"Operator requested [{action}]")
+    path = f"/api/deployments/{deployment_id}"
+    return json_response({"id": deployment_id, "action": action, "deploymentUri": path}, 202,
+                         headers={"Location": origin(req) + path})
+
+
+@bp.route(route="deployments/{id}/approve", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def approve_deployment(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    return await _act(req, client, "approve")
+
+
+@bp.route(route="deployments/{id}/reject", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def reject_deployment(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    return await _act(req, client, "reject")
+
+
+@bp.route(route="deployments/{id}/rollback", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def rollback_deployment(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    return await _act(req, client, "rollback")
