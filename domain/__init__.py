@@ -1,0 +1,103 @@
+"""The pure domain of vmss-bluegreen: no I/O, no Azure SDK, no clock (callers pass `now`)."""
+
+from domain.capacity import Capacity, retarget_autoscale, round_half_up, target_capacity, upgrade_target
+from domain.lineage import (
+    LineageMember,
+    RetentionPlan,
+    active_member,
+    lineage_members,
+    next_revision,
+    retention_plan,
+)
+from domain.model import (
+    AutoscaleSnapshot,
+    ImageVersionSummary,
+    InstanceCounts,
+    LoadBalancerSummary,
+    ScaleSetSummary,
+)
+from domain.naming import (
+    autoscale_name,
+    normalise_name,
+    parse_revision,
+    revision_tag,
+    target_key,
+    vmss_name,
+)
+from domain.resource_ids import (
+    ImageDefinitionId,
+    ImageVersionId,
+    ResourceId,
+    autoscale_setting_id,
+    backend_pool_id,
+    load_balancer_id,
+    same_resource,
+    scale_set_id,
+)
+from domain.spec import (
+    ApprovalSpec,
+    DeploymentSpec,
+    FixedInstances,
+    ProfileSpec,
+    SameAsRunningInstances,
+    SpecError,
+    UpgradeSpec,
+    parse_profile,
+    parse_spec,
+)
+from domain.steps import DeploymentStatus, Progress, StepRecord, StepStatus, plan_steps
+from domain.tags import format_created, new_scale_set_tags, parse_created, with_bg_version
+from domain.versions import is_older, parse_version
+
+__all__ = [
+    "ApprovalSpec",
+    "AutoscaleSnapshot",
+    "Capacity",
+    "DeploymentSpec",
+    "DeploymentStatus",
+    "FixedInstances",
+    "ImageDefinitionId",
+    "ImageVersionId",
+    "ImageVersionSummary",
+    "InstanceCounts",
+    "LineageMember",
+    "LoadBalancerSummary",
+    "ProfileSpec",
+    "Progress",
+    "ResourceId",
+    "RetentionPlan",
+    "SameAsRunningInstances",
+    "ScaleSetSummary",
+    "SpecError",
+    "StepRecord",
+    "StepStatus",
+    "UpgradeSpec",
+    "active_member",
+    "autoscale_name",
+    "autoscale_setting_id",
+    "backend_pool_id",
+    "format_created",
+    "is_older",
+    "lineage_members",
+    "load_balancer_id",
+    "new_scale_set_tags",
+    "next_revision",
+    "normalise_name",
+    "parse_created",
+    "parse_profile",
+    "parse_revision",
+    "parse_spec",
+    "parse_version",
+    "plan_steps",
+    "retarget_autoscale",
+    "retention_plan",
+    "revision_tag",
+    "round_half_up",
+    "same_resource",
+    "scale_set_id",
+    "target_capacity",
+    "target_key",
+    "upgrade_target",
+    "vmss_name",
+    "with_bg_version",
+]
