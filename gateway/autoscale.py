@@ -7,6 +7,7 @@ so that they survive a JSON round trip through orchestration history and can be 
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
@@ -96,3 +97,39 @@ def put_autoscale(c: AzureClients, sub: str, rg: str, snapshot: AutoscaleSnapsho
     if current is not None and _same_setting(current, normalised):
         return current
     return _snapshot(c.monitor(sub).autoscale_settings.create_or_update(rg, snapshot.name, desired))
+
+
+def retarget_autoscale(
+    snapshot: AutoscaleSnapshot,
+    new_name: str,
+    new_vmss_id: str,
+    minimum: int,
+    maximum: int,
+    default: int,
+) -> AutoscaleSnapshot:
+    """A copy of `snapshot` for another scale set (pure, no call): named `new_name`, targeting
+    `new_vmss_id`, every rule's `metricResourceUri` that named the old target now naming the new one,
+    and the default profile's (`AutoscaleSnapshot.default_profile`) capacity set to minimum/maximum/default
+    (as strings, like the API). Other profiles keep their capacity."""
+
+    profiles = copy.deepcopy(snapshot.profiles)
+    old_target = snapshot.target_resource_id
+    for profile in profiles:
+        for rule in profile.get("rules") or []:
+            trigger = rule.get("metricTrigger") or {}
+            if same_id(trigger.get("metricResourceUri"), old_target):
+                trigger["metricResourceUri"] = new_vmss_id
+    retargeted = AutoscaleSnapshot(
+        name=new_name,
+        id="",
+        location=snapshot.location,
+        target_resource_id=new_vmss_id,
+        enabled=snapshot.enabled,
+        profiles=profiles,
+        tags=dict(snapshot.tags),
+        notifications=copy.deepcopy(snapshot.notifications),
+    )
+    default_profile = retargeted.default_profile()
+    if default_profile is not None:
+        default_profile["capacity"] = {"minimum": str(minimum), "maximum": str(maximum), "default": str(default)}
+    return retargeted

@@ -74,3 +74,12 @@ def clients(arm_settings):
     built = AzureClients(arm_settings)
     yield built
     built.close()
+
+
+@pytest.fixture
+def target(clients, unique):
+    """A fresh resource group with a load balancer (prod/stage/other pools, a NAT pool), a gallery
+    image with version 1.0.0, and a base scale set `web__base` at capacity 0."""
+    from tests.gateway.seed import SUB, seed_target
+
+    return seed_target(clients, SUB, f"rg-{unique}")

@@ -1,0 +1,90 @@
+"""Request bodies and snapshots built from the official ARM examples (no service needed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from azure.mgmt.compute import models as cm
+from azure.mgmt.compute._utils.model_base import SdkJSONEncoder, _deserialize
+from azure.mgmt.monitor.models import AutoscaleSettingResource
+
+from gateway import autoscale, compute, gallery
+from gateway.errors import InvalidResourceIdError
+from gateway.ids import parse_image_definition_id, parse_image_version_id
+
+EXAMPLES = Path("/work/shared/arm-examples")
+needs_examples = pytest.mark.skipif(not EXAMPLES.exists(), reason="ARM examples not available")
+
+
+def _example(path: str, status: str = "200") -> dict:
+    return json.loads((EXAMPLES / path).read_text())["responses"][status]["body"]
+
+
+def _wire(model) -> dict:
+    """What the SDK puts on the wire for a body model."""
+    return json.loads(json.dumps(model, cls=SdkJSONEncoder, exclude_readonly=True))
+
+
+@needs_examples
+def test_new_scale_set_body_from_the_load_balancer_example():
+    base = _deserialize(cm.VirtualMachineScaleSet, _example("compute/VirtualMachineScaleSet_Create_WithAzureLoadBalancer.json"))
+    body = compute.new_scale_set_body(base, "/img/v2", {"Name": "x__2"}, "/lb/backendAddressPools/stage", "dXNlcg==")
+    wire = _wire(cm.VirtualMachineScaleSet(body))
+    assert set(wire) == {"location", "sku", "tags", "properties"}
+    assert wire["sku"] == {"name": "Standard_D1_v2", "tier": "Standard", "capacity": 0}
+    props = wire["properties"]
+    assert "provisioningState" not in props and "uniqueId" not in props
+    assert props["upgradePolicy"] == {"mode": "Manual"}
+    vm = props["virtualMachineProfile"]
+    assert vm["storageProfile"]["imageReference"] == {"id": "/img/v2"}
+    assert vm["userData"] == "dXNlcg=="
+    ip = vm["networkProfile"]["networkInterfaceConfigurations"][0]["properties"]["ipConfigurations"][0]["properties"]
+    assert ip["loadBalancerBackendAddressPools"] == [{"id": "/lb/backendAddressPools/stage"}]
+    assert ip["loadBalancerInboundNatPools"] == []
+    assert ip["subnet"]["id"].endswith("/subnets/nsgExistingSubnet")
+
+
+@needs_examples
+def test_summary_of_the_user_data_example():
+    model = _deserialize(cm.VirtualMachineScaleSet, _example("compute/VirtualMachineScaleSet_Get_WithUserData.json"))
+    s = compute.summarize(model)
+    assert (s.name, s.location, s.capacity, s.tags) == ("myVirtualMachineScaleSet", "westus", 4, {"myTag1": "tagValue1"})
+    assert s.image_id is None and s.pool_ids == []
+
+
+def test_capacity_patch_body_is_sku_capacity_only():
+    assert _wire(cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=3))) == {"sku": {"capacity": 3}}
+
+
+@needs_examples
+def test_image_version_summary_of_the_replication_example():
+    model = _deserialize(cm.GalleryImageVersion, _example("compute/GalleryImageVersion_Get_WithReplicationStatus.json"))
+    s = gallery.summarize_image_version(model)
+    assert s.name == "1.0.0"
+    assert s.replication_state in ("Completed", "InProgress", "Failed", "Unknown")
+
+
+@needs_examples
+def test_autoscale_snapshot_round_trips_and_retargets():
+    model = AutoscaleSettingResource.deserialize(_example("monitor/getAutoscaleSetting.json"))
+    snap = autoscale._snapshot(model)
+    assert autoscale._same_setting(snap, autoscale._snapshot(autoscale._model(snap)))
+    old = snap.target_resource_id
+    new = old.replace("testingsc", "web__2")
+    moved = autoscale.retarget_autoscale(snap, "web__2_Autoscale", new, 2, 9, 3)
+    assert moved.name == "web__2_Autoscale" and moved.target_resource_id == new
+    assert all(r["metricTrigger"]["metricResourceUri"] == new for p in moved.profiles for r in p["rules"])
+    assert moved.default_profile()["capacity"] == {"minimum": "2", "maximum": "9", "default": "3"}
+    assert snap.profiles[0]["rules"][0]["metricTrigger"]["metricResourceUri"] == old  # the original is untouched
+
+
+def test_resource_ids_parse_case_insensitively():
+    ref = parse_image_version_id(
+        "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/Galleries/g/Images/i/Versions/1.2.3")
+    assert (ref.subscription_id, ref.resource_group, ref.gallery, ref.image, ref.version) == ("s", "rg", "g", "i", "1.2.3")
+    assert parse_image_definition_id("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i").image == "i"
+    for bad in ("", "/subscriptions/s", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i"):
+        with pytest.raises(InvalidResourceIdError):
+            parse_image_version_id(bad)

@@ -1,0 +1,240 @@
+"""Scale sets through the gateway, against the ARM emulator (real SDK clients over HTTPS)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gateway import compute
+from gateway.errors import NotFoundError
+from tests.gateway.seed import create_image_version, wait_until
+
+TAGS = {"team": "web", "HARNESS_REVISION": "web__1", "Name": "web__1", "Created": "20261126T050000Z",
+        "BG_VERSION": "GREEN"}
+
+
+def _raw(clients, t, name) -> dict:
+    return clients.compute(t.sub).virtual_machine_scale_sets.get(t.rg, name).as_dict()
+
+
+def _ip_configs(body: dict) -> dict[str, dict]:
+    nics = body["properties"]["virtualMachineProfile"]["networkProfile"]["networkInterfaceConfigurations"]
+    return {f"{nic['name']}/{ip['name']}": ip["properties"] for nic in nics
+            for ip in nic["properties"]["ipConfigurations"]}
+
+
+def _pools(ip_props: dict) -> list[str]:
+    return [p["id"].lower() for p in ip_props.get("loadBalancerBackendAddressPools") or []]
+
+
+def _writes(entries: list[dict]) -> list[tuple[str, str]]:
+    return [(e["method"], e["path"]) for e in entries if e["method"] in ("PUT", "PATCH", "POST", "DELETE")]
+
+
+def _create(clients, t, name="web__1", image=None, **kwargs):
+    return compute.create_scale_set_from_base(
+        clients, t.sub, t.rg, t.base, name, image or t.versions["1.0.0"], TAGS, t.stage_pool_id, **kwargs)
+
+
+def _wait_provisioned(clients, t, name, count, healthy=None):
+    def check():
+        counts = compute.instance_counts(clients, t.sub, t.rg, name)
+        ok = counts.total == count and counts.provisioned == count
+        if healthy is not None:
+            ok = ok and counts.healthy == healthy
+        return counts if ok else None
+
+    return wait_until(check, timeout=60, what=f"{name} with {count} provisioned instances")
+
+
+def test_create_from_base_copies_model_image_stage_pool_only_and_tags(clients, target):
+    t = target
+    image_v2 = create_image_version(clients, t, "2.0.0")
+    summary = _create(clients, t, image=image_v2, user_data="ZWNobyBoaQ==")
+
+    assert summary.name == "web__1"
+    assert summary.capacity == 0
+    assert summary.tags == TAGS
+    assert summary.image_id.lower() == image_v2.lower()
+    assert [p.lower() for p in summary.pool_ids] == [t.stage_pool_id.lower()]
+
+    base, new = _raw(clients, t, t.base), _raw(clients, t, "web__1")
+    assert new["location"] == base["location"]
+    assert new["sku"] == {"name": "Standard_D2s_v3", "tier": "Standard", "capacity": 0}
+    assert sorted(new["zones"]) == ["1", "2"]
+    for key in ("upgradePolicy", "overprovision", "singlePlacementGroup", "orchestrationMode",
+                "platformFaultDomainCount"):
+        assert new["properties"][key] == base["properties"][key], key
+    vm_new, vm_base = new["properties"]["virtualMachineProfile"], base["properties"]["virtualMachineProfile"]
+    assert vm_new["osProfile"]["computerNamePrefix"] == vm_base["osProfile"]["computerNamePrefix"]
+    assert vm_new["storageProfile"]["imageReference"] == {"id": image_v2}
+    assert vm_new["storageProfile"]["osDisk"]["managedDisk"] == vm_base["storageProfile"]["osDisk"]["managedDisk"]
+    assert new["properties"]["uniqueId"] != base["properties"].get("uniqueId")
+
+    ips = _ip_configs(new)
+    assert _pools(ips["nic-primary/ipconfig-primary"]) == [t.stage_pool_id.lower()]
+    assert _pools(ips["nic-primary/ipconfig-secondary"]) == []
+    assert _pools(ips["nic-secondary/ipconfig-nic2"]) == []
+    assert all(not ip.get("loadBalancerInboundNatPools") for ip in ips.values())
+    assert ips["nic-primary/ipconfig-primary"]["subnet"]["id"].lower() == t.subnet_id.lower()
+
+    # userData is not returned by a plain GET; ask for it.
+    with_user_data = clients.compute(t.sub).virtual_machine_scale_sets.get(t.rg, "web__1", expand="userData")
+    assert with_user_data.as_dict()["properties"]["virtualMachineProfile"].get("userData") == "ZWNobyBoaQ=="
+
+    # The base is left as it was.
+    assert sorted(_pools(_ip_configs(base)["nic-primary/ipconfig-primary"])) == sorted(
+        [t.prod_pool_id.lower(), t.other_pool_id.lower()])
+    assert base["sku"]["capacity"] == 0
+
+
+def test_create_from_base_is_idempotent(clients, target, emulator_admin):
+    t = target
+    first = _create(clients, t)
+    seq = emulator_admin.last_seq()
+    again = _create(clients, t, image=create_image_version(clients, t, "3.0.0"))
+    assert again == first
+    writes = _writes(emulator_admin.requests_since(seq))
+    assert [w for w in writes if "virtualmachinescalesets" in w[1].lower()] == []
+
+
+def test_create_from_missing_base_names_the_base(clients, target):
+    t = target
+    with pytest.raises(NotFoundError, match="no_such_base") as err:
+        compute.create_scale_set_from_base(clients, t.sub, t.rg, "no_such_base", "web__1",
+                                           t.versions["1.0.0"], TAGS, t.stage_pool_id)
+    assert err.value.name == "no_such_base"
+    assert compute.get_scale_set(clients, t.sub, t.rg, "web__1") is None
+
+
+def test_get_and_list_scale_sets(clients, target):
+    t = target
+    assert compute.get_scale_set(clients, t.sub, t.rg, "nope") is None
+    _create(clients, t)
+    names = {s.name: s for s in compute.list_scale_sets(clients, t.sub, t.rg)}
+    assert set(names) == {"web__base", "web__1"}
+    base = names["web__base"]
+    assert base.tags["team"] == "web"
+    assert base.image_id.lower() == t.versions["1.0.0"].lower()
+    assert sorted(p.lower() for p in base.pool_ids) == sorted([t.prod_pool_id.lower(), t.other_pool_id.lower()])
+    assert base.provisioning_state == "Succeeded"
+
+
+def test_set_capacity_patches_sku_capacity_and_skips_when_equal(clients, target, emulator_admin):
+    t = target
+    _create(clients, t)
+    seq = emulator_admin.last_seq()
+    summary = compute.set_capacity(clients, t.sub, t.rg, "web__1", 2)
+    assert summary.capacity == 2
+    writes = _writes(emulator_admin.requests_since(seq))
+    assert [m for m, _ in writes] == ["PATCH"]
+    seq = emulator_admin.last_seq()
+    assert compute.set_capacity(clients, t.sub, t.rg, "web__1", 2).capacity == 2
+    assert _writes(emulator_admin.requests_since(seq)) == []
+    model = _raw(clients, t, "web__1")
+    assert model["sku"] == {"name": "Standard_D2s_v3", "tier": "Standard", "capacity": 2}
+    with pytest.raises(NotFoundError):
+        compute.set_capacity(clients, t.sub, t.rg, "missing", 1)
+
+
+def test_pools_and_tags_change_in_one_patch_and_no_put(clients, target, emulator_admin):
+    t = target
+    _create(clients, t)
+    before = _raw(clients, t, "web__1")
+    blue = {**TAGS, "BG_VERSION": "BLUE"}
+    seq = emulator_admin.last_seq()
+    assert compute.update_pools_and_tags(clients, t.sub, t.rg, "web__1", remove_pool_ids=[t.stage_pool_id.upper()],
+                                         add_pool_ids=[t.prod_pool_id], tags=blue) is True
+    entries = emulator_admin.requests_since(seq)
+    writes = _writes(entries)
+    assert [m for m, _ in writes] == ["PATCH"], writes
+    assert not any(e["method"] == "PUT" for e in entries)
+    after = _raw(clients, t, "web__1")
+    assert after["tags"] == blue
+    ips_before, ips_after = _ip_configs(before), _ip_configs(after)
+    assert _pools(ips_after["nic-primary/ipconfig-primary"]) == [t.prod_pool_id.lower()]
+    for other in ("nic-primary/ipconfig-secondary", "nic-secondary/ipconfig-nic2"):
+        assert ips_after[other] == ips_before[other]
+    assert after["properties"]["virtualMachineProfile"]["storageProfile"] == \
+        before["properties"]["virtualMachineProfile"]["storageProfile"]
+
+    # Already holds: no PATCH at all.
+    seq = emulator_admin.last_seq()
+    assert compute.update_pools_and_tags(clients, t.sub, t.rg, "web__1", remove_pool_ids=[t.stage_pool_id],
+                                         add_pool_ids=[t.prod_pool_id.upper()], tags=blue) is False
+    assert _writes(emulator_admin.requests_since(seq)) == []
+
+
+def test_tags_only_patch_leaves_pools(clients, target, emulator_admin):
+    t = target
+    _create(clients, t)
+    seq = emulator_admin.last_seq()
+    assert compute.update_pools_and_tags(clients, t.sub, t.rg, "web__1", tags={"only": "this"}) is True
+    assert [m for m, _ in _writes(emulator_admin.requests_since(seq))] == ["PATCH"]
+    summary = compute.get_scale_set(clients, t.sub, t.rg, "web__1")
+    assert summary.tags == {"only": "this"}
+    assert [p.lower() for p in summary.pool_ids] == [t.stage_pool_id.lower()]
+
+
+def test_manual_upgrade_is_one_call_for_all_stale_instances(clients, target, emulator_admin):
+    t = target
+    _create(clients, t)
+    compute.set_capacity(clients, t.sub, t.rg, "web__1", 3)
+    _wait_provisioned(clients, t, "web__1", 3)
+    assert compute.manual_upgrade(clients, t.sub, t.rg, "web__1") == 0  # all on the latest model
+    compute.update_pools_and_tags(clients, t.sub, t.rg, "web__1", remove_pool_ids=[t.stage_pool_id],
+                                  add_pool_ids=[t.prod_pool_id], tags=TAGS)
+    counts = compute.instance_counts(clients, t.sub, t.rg, "web__1")
+    assert counts.latest_model == 0
+    seq = emulator_admin.last_seq()
+    assert compute.manual_upgrade(clients, t.sub, t.rg, "web__1") == 3
+    entries = emulator_admin.requests_since(seq)
+    upgrades = [e for e in entries if e["method"] == "POST" and re.search(r"/manualupgrade$", e["path"], re.I)]
+    assert len(upgrades) == 1
+    lists = [e for e in entries if e["method"] == "GET" and re.search(r"/virtualmachines$", e["path"], re.I)]
+    assert len(lists) == 1
+    assert compute.instance_counts(clients, t.sub, t.rg, "web__1").latest_model == 3
+    seq = emulator_admin.last_seq()
+    assert compute.manual_upgrade(clients, t.sub, t.rg, "web__1") == 0
+    assert _writes(emulator_admin.requests_since(seq)) == []
+
+
+def test_instance_counts_come_from_one_list_call(clients, target, emulator_admin):
+    t = target
+    _create(clients, t)
+    compute.set_capacity(clients, t.sub, t.rg, "web__1", 4)
+    _wait_provisioned(clients, t, "web__1", 4, healthy=4)
+    seq = emulator_admin.last_seq()
+    counts = compute.instance_counts(clients, t.sub, t.rg, "web__1")
+    assert counts.to_json() == {"total": 4, "provisioned": 4, "healthy": 4, "failed": 0, "latest_model": 4}
+    entries = emulator_admin.requests_since(seq)
+    assert [(e["method"], e["path"].rsplit("/", 1)[-1].lower()) for e in entries] == [("GET", "virtualmachines")]
+    assert "instanceview" in entries[0]["query"].lower()
+    with pytest.raises(NotFoundError):
+        compute.instance_counts(clients, t.sub, t.rg, "missing")
+
+
+def test_instance_counts_see_unhealthy_and_failed_instances(clients, target):
+    t = target
+    sick = create_image_version(clients, t, "4.0.0", tags={"emulator.health": "unhealthy"})
+    broken = create_image_version(clients, t, "5.0.0", tags={"emulator.provisioning": "failed"})
+    _create(clients, t, name="web__2", image=sick)
+    _create(clients, t, name="web__3", image=broken)
+    compute.set_capacity(clients, t.sub, t.rg, "web__2", 2)
+    compute.set_capacity(clients, t.sub, t.rg, "web__3", 2)
+    sick_counts = _wait_provisioned(clients, t, "web__2", 2)
+    assert (sick_counts.provisioned, sick_counts.healthy) == (2, 0)
+    failed = wait_until(lambda: (c := compute.instance_counts(clients, t.sub, t.rg, "web__3")).failed == 2 and c,
+                        timeout=60, what="failed instances")
+    assert (failed.total, failed.provisioned, failed.healthy) == (2, 0, 0)
+
+
+def test_delete_scale_set_is_idempotent(clients, target, emulator_admin):
+    t = target
+    _create(clients, t)
+    assert compute.delete_scale_set(clients, t.sub, t.rg, "web__1") is True
+    assert compute.get_scale_set(clients, t.sub, t.rg, "web__1") is None
+    seq = emulator_admin.last_seq()
+    assert compute.delete_scale_set(clients, t.sub, t.rg, "web__1") is False
+    assert _writes(emulator_admin.requests_since(seq)) == []
