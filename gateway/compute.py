@@ -228,6 +228,7 @@ def update_pools_and_tags(
     remove_pool_ids: list[str] | tuple[str, ...] = (),
     add_pool_ids: list[str] | tuple[str, ...] = (),
     tags: dict[str, str] | None = None,
+    merge_tags: dict[str, str] | None = None,
 ) -> bool:
     """Change the primary IP configuration's backend pools and the tags in ONE PATCH.
 
@@ -235,12 +236,15 @@ def update_pools_and_tags(
     lists, so the other NIC and IP configurations are sent back unchanged) where the primary NIC's
     primary IP configuration's pools are the current ones minus `remove_pool_ids` plus `add_pool_ids`
     (ids compared case-insensitively), and `tags` as the complete new tag set (PATCH replaces tags;
-    None leaves tags alone). Returns False, with no PATCH, when both already hold. The instances pick
+    None leaves tags alone). `merge_tags` (optional) is laid over `tags`, or over the tags of the fresh
+    GET when `tags` is None (e.g. `merge_tags={"BG_VERSION": "BLUE"}`). Returns False, with no PATCH, when both already hold. The instances pick
     the change up only through `manual_upgrade` (upgrade policy Manual).
     """
     model = _require_model(c, sub, rg, name)
     body = model.as_dict(exclude_readonly=True)
     current_tags = dict(body.get("tags") or {})
+    if merge_tags:
+        tags = {**(current_tags if tags is None else tags), **merge_tags}
     primary = _primary_ip_config(body)
     current_pools = _pool_ids(primary)
     new_pools = _merge_pools(current_pools, list(remove_pool_ids), list(add_pool_ids))

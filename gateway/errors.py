@@ -36,3 +36,7 @@ class InvalidResourceIdError(GatewayError, ValueError):
         self.kind = kind
         self.resource_id = resource_id
         super().__init__(f"not a valid {kind} resource id: {resource_id!r}")
+
+    def __str__(self) -> str:
+        cause = self.__cause__
+        return f"{self.args[0]} ({cause})" if cause else self.args[0]

@@ -35,7 +35,7 @@ def get_image_version(c: AzureClients, image_version_id: str) -> ImageVersionSum
     """
     ref = parse_image_version_id(image_version_id)
     try:
-        model = c.compute(ref.subscription_id).gallery_image_versions.get(
+        model = c.compute(ref.subscription).gallery_image_versions.get(
             ref.resource_group, ref.gallery, ref.image, ref.version, expand="ReplicationStatus"
         )
     except ResourceNotFoundError:
@@ -46,7 +46,7 @@ def get_image_version(c: AzureClients, image_version_id: str) -> ImageVersionSum
 def image_definition_exists(c: AzureClients, image_definition_id: str) -> bool:
     ref = parse_image_definition_id(image_definition_id)
     try:
-        c.compute(ref.subscription_id).gallery_images.get(ref.resource_group, ref.gallery, ref.image)
+        c.compute(ref.subscription).gallery_images.get(ref.resource_group, ref.gallery, ref.image)
     except ResourceNotFoundError:
         return False
     return True

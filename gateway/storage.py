@@ -22,6 +22,7 @@ from azure.core.exceptions import (
 )
 from azure.storage.blob import BlobServiceClient, ContentSettings
 
+from domain.naming import target_key
 from gateway.errors import GatewayError, PreconditionFailed
 
 LOGS_CONTAINER = "deployment-logs"
@@ -128,8 +129,8 @@ class TargetLocks:
 
     @staticmethod
     def target_key(subscription_id: str, resource_group: str, infrastructure_id: str) -> str:
-        """The lock key of a deployment target (subscription and resource group are case-insensitive)."""
-        return f"{subscription_id.lower()}/{resource_group.lower()}/{infrastructure_id}"
+        """The lock key of a deployment target: `domain.naming.target_key` (case-insensitive, blob-safe)."""
+        return target_key(subscription_id, resource_group, infrastructure_id)
 
     def _read(self, key: str) -> tuple[str, str, datetime | None] | None:
         try:

@@ -81,10 +81,12 @@ def test_autoscale_snapshot_round_trips_and_retargets():
 
 
 def test_resource_ids_parse_case_insensitively():
+    sub = "00000000-1111-2222-3333-444444444444"
     ref = parse_image_version_id(
-        "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/Galleries/g/Images/i/Versions/1.2.3")
-    assert (ref.subscription_id, ref.resource_group, ref.gallery, ref.image, ref.version) == ("s", "rg", "g", "i", "1.2.3")
-    assert parse_image_definition_id("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i").image == "i"
-    for bad in ("", "/subscriptions/s", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i"):
+        f"/subscriptions/{sub}/resourcegroups/rg/providers/microsoft.compute/Galleries/g/Images/i/Versions/1.2.3")
+    assert (ref.subscription, ref.resource_group, ref.gallery, ref.image, ref.version) == (sub, "rg", "g", "i", "1.2.3")
+    assert parse_image_definition_id(f"/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i").image == "i"
+    for bad in ("", "/subscriptions/s", f"/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i",
+                f"/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i/versions/latest"):
         with pytest.raises(InvalidResourceIdError):
             parse_image_version_id(bad)
