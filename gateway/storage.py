@@ -119,11 +119,12 @@ class TargetLocks:
     `acquire` is race-safe without leases: the blob is created with `If-None-Match: *` and taken over
     with `If-Match: <etag of the holder read>`, so of two concurrent acquirers exactly one wins and the
     other sees the winner. A holder for which `is_alive(holder)` is False is taken over, so a lock can
-    never stay stuck after a crash or termination. A lock younger than `grace_seconds` counts as alive
-    whatever `is_alive` says (its owner may not have started its orchestration yet).
+    never stay stuck after a crash or termination. A lock younger than `grace_seconds` (default 5 s,
+    by the blob's Last-Modified) counts as alive whatever `is_alive` says: its owner took it just before
+    starting its orchestration, which may not be visible yet, and must not be taken over in that gap.
     """
 
-    def __init__(self, blob_service: BlobServiceClient, grace_seconds: float = 30.0) -> None:
+    def __init__(self, blob_service: BlobServiceClient, grace_seconds: float = 5.0) -> None:
         self._container = _Container(blob_service, LOCKS_CONTAINER)
         self.grace_seconds = grace_seconds
 
