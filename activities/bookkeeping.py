@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import azure.durable_functions as df
 
 from activities.blueprint import bp

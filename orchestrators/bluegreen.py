@@ -7,7 +7,7 @@ or the orchestration clock, so replay reaches the same decisions.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import azure.durable_functions as df
@@ -81,11 +81,11 @@ def _clean(exc: BaseException) -> str:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class BlueGreenDeployment:
@@ -444,7 +444,7 @@ def steady_state_wait(context: df.DurableOrchestrationContext):
     from domain.steady_state import describe, is_steady
 
     request = WaitInput.from_json(context.get_input())
-    deadline = datetime.strptime(request.deadline, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    deadline = datetime.strptime(request.deadline, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     polls = request.polls_done
     ref = ScaleSetRef(request.deployment_id, request.subscription_id, request.resource_group, request.name)
     while True:
