@@ -129,10 +129,22 @@ def _retarget_rules(profile: dict[str, Any], old_vmss_id: str, new_vmss_id: str)
             trigger["metricResourceUri"] = new_vmss_id
 
 
+def _setting_name(new_name: str, new_vmss_id: str) -> str:
+    """`<new scale set>_Autoscale`. Callers pass either the scale set's name or the setting's
+    name already; either way the setting is named once, never `x_Autoscale_Autoscale`."""
+    try:
+        vmss = ResourceId.parse(new_vmss_id).name
+    except ValueError:
+        vmss = new_name.removesuffix("_Autoscale")
+    return autoscale_name(vmss)
+
+
 def retarget_autoscale(
     snapshot: AutoscaleSnapshot, new_name: str, new_vmss_id: str, capacity: Capacity
 ) -> AutoscaleSnapshot:
-    """The active scale set's autoscale setting, made for the new scale set `new_name`.
+    """The active scale set's autoscale setting, made for the new scale set `new_vmss_id`.
+
+    It is named `<new scale set name>_Autoscale` (`new_name` is that scale set's name).
 
     Rules measuring the old scale set now measure the new one (rules on other resources stay);
     the default profile (by name, else the first) gets the new min/max/default, other profiles keep
@@ -152,7 +164,7 @@ def retarget_autoscale(
         "maximum": str(capacity.max),
         "default": str(capacity.desired),
     }
-    setting_name = autoscale_name(new_name)
+    setting_name = _setting_name(new_name, new_vmss_id)
     try:
         scope = ResourceId.parse(snapshot.id)
     except ValueError:

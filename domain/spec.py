@@ -176,9 +176,10 @@ class FixedInstances(BaseModel):
 
 def fixed_instances_problems(minimum: int, maximum: int, desired: int) -> list[tuple[str, str]]:
     """`0 <= min <= desired <= max`, each violation blamed on one field."""
-    problems = []
     if minimum > maximum:
-        problems.append(("min", f"must be <= max ({maximum})"))
+        # No desired could fit, so blaming it too would only add noise.
+        return [("min", f"must be <= max ({maximum})")]
+    problems = []
     if desired < minimum:
         problems.append(("desired", f"must be >= min ({minimum})"))
     elif desired > maximum:
@@ -503,11 +504,9 @@ def _validate(model: type[_TargetSpec], payload: Any, what: str) -> Any:
         return result
     _name_required_detail(payload, details)
     bad_fields = {d["field"] for d in details}
-    if "name" in bad_fields:
-        # Its default derives from the name: one mistake, one detail.
-        details = [
-            d for d in details if not (d["field"] == "infrastructureId" and d["message"] == "is required")
-        ]
+    if "name" in bad_fields and _key(payload, "infrastructure_id") is None:
+        # The default infrastructureId derives from the name: one mistake, one detail.
+        details = [d for d in details if d["field"] != "infrastructureId"]
     unique: dict[str, dict[str, str]] = {}
     for detail in details:
         # Rules are seen twice (by the model and by the raw check): one detail per field.
