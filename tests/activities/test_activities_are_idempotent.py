@@ -1,0 +1,67 @@
+"""A re-run after a crash must not create a second scale set or fail because the first run
+half-succeeded: each activity checks the current state first."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import function_app  # noqa: F401  (indexes the blueprints, as the host does)
+from activities import routing, scaling, setup
+from domain.contracts import CreateScaleSetInput, ResizeInput, RouteInput, ScaleSetRef
+from domain.tags import new_scale_set_tags
+
+
+def user_function(fn):
+    """The function the host invokes (decorators wrap it in a FunctionBuilder)."""
+    return fn._function.get_user_function() if hasattr(fn, "_function") else fn
+
+
+def writes(emulator_admin, target, after: int) -> list[dict]:
+    return [r for r in emulator_admin.get("/_emulator/requests").json()
+            if r["seq"] > after and r["method"] != "GET" and target.resource_group.lower() in r["path"].lower()]
+
+
+def last_seq(emulator_admin) -> int:
+    requests = emulator_admin.get("/_emulator/requests").json()
+    return requests[-1]["seq"] if requests else 0
+
+
+def create_input(target, image) -> CreateScaleSetInput:
+    tags = new_scale_set_tags({}, "web", 1, "web__1", datetime(2026, 11, 26, tzinfo=UTC))
+    return CreateScaleSetInput("dep-1", target.subscription_id, target.resource_group, target.base_vmss, "web__1",
+                               image, tags, target.pool_id(target.stage_pool), target.stage_pool)
+
+
+def test_create_scale_set_twice_creates_one(activity_clients, target, seeded, emulator_admin):
+    before = last_seq(emulator_admin)
+    first = user_function(setup.create_scale_set)(create_input(target, seeded[0]).to_json())
+    second = user_function(setup.create_scale_set)(create_input(target, seeded[0]).to_json())
+    assert first["name"] == second["name"] == "web__1"
+    puts = [w for w in writes(emulator_admin, target, before) if w["method"] == "PUT"]
+    assert len(puts) == 1, puts
+
+
+def test_resize_to_the_current_capacity_writes_nothing(activity_clients, target, seeded, emulator_admin):
+    user_function(setup.create_scale_set)(create_input(target, seeded[0]).to_json())
+    resize = ResizeInput("dep-1", target.subscription_id, target.resource_group, "web__1", 2).to_json()
+    user_function(scaling.resize_scale_set)(resize)
+    before = last_seq(emulator_admin)
+    assert user_function(scaling.resize_scale_set)(resize)["capacity"] == 2
+    assert writes(emulator_admin, target, before) == []
+
+
+def test_route_twice_changes_the_model_once(activity_clients, target, seeded, emulator_admin):
+    user_function(setup.create_scale_set)(create_input(target, seeded[0]).to_json())
+    route = RouteInput("dep-1", target.subscription_id, target.resource_group, "web__1",
+                       [target.pool_id(target.stage_pool)], [target.pool_id(target.prod_pool)], "BLUE").to_json()
+    assert user_function(routing.route_scale_set)(route)["changed"] is True
+    before = last_seq(emulator_admin)
+    assert user_function(routing.route_scale_set)(route) == {"changed": False, "upgraded": 0}
+    assert writes(emulator_admin, target, before) == []
+
+
+def test_retire_tolerates_a_scale_set_that_was_never_created(activity_clients, target, seeded, emulator_admin):
+    ref = ScaleSetRef("dep-1", target.subscription_id, target.resource_group, "never__9").to_json()
+    before = last_seq(emulator_admin)
+    assert user_function(scaling.retire_scale_set)(ref) is False
+    assert writes(emulator_admin, target, before) == []
