@@ -1,0 +1,1 @@
+"""Microsoft.Compute: scale sets, their VMs, and Compute Gallery galleries, images, versions."""

@@ -1,0 +1,1 @@
+"""Shared machinery: TLS, routing, LROs, the simulated clock, throttling, request log, faults."""

@@ -1,0 +1,1 @@
+"""Microsoft.Insights: autoscale settings (synchronous, not throttled like Compute)."""
