@@ -6,6 +6,7 @@ scale set tagged `name=web` must not end up with both `name` and `Name`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Final
@@ -21,6 +22,8 @@ GREEN: Final = "GREEN"
 COLOURS: Final = (BLUE, GREEN)
 
 CREATED_FORMAT: Final = "%Y%m%dT%H%M%SZ"  # yyyyMMddTHHmmssZ, always UTC
+# strptime alone would also take "z", "t" and single-digit fields.
+_CREATED_SHAPE = re.compile(r"[0-9]{8}T[0-9]{6}Z", re.ASCII)
 
 
 def format_created(moment: datetime) -> str:
@@ -32,7 +35,7 @@ def format_created(moment: datetime) -> str:
 
 def parse_created(value: str | None) -> datetime | None:
     """The aware UTC datetime of a `Created` tag, or None when it is missing or not that exact shape."""
-    if not isinstance(value, str) or len(value) != 16:
+    if not isinstance(value, str) or not _CREATED_SHAPE.fullmatch(value):
         return None
     try:
         return datetime.strptime(value, CREATED_FORMAT).replace(tzinfo=UTC)

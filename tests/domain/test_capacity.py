@@ -1,0 +1,279 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.capacity import (
+    Capacity,
+    percent_of,
+    retarget_autoscale,
+    round_half_up,
+    target_capacity,
+    upgrade_target,
+)
+from domain.model import AutoscaleSnapshot
+from domain.resource_ids import autoscale_setting_id, scale_set_id
+from domain.spec import FixedInstances, SameAsRunningInstances, UpgradeSpec
+from tests.domain.builders import RG, SUB, autoscale, profile, scale_set
+
+percent = lambda value: UpgradeSpec(unit="percent", value=value)  # noqa: E731
+count = lambda value: UpgradeSpec(unit="count", value=value)  # noqa: E731
+
+
+# --- rounding ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("x", "rounded"),
+    [
+        (2.5, 3),
+        (1.5, 2),
+        (0.5, 1),
+        (2.4999, 2),
+        (2.5001, 3),
+        (3, 3),
+        (0, 0),
+        (Fraction(5, 2), 3),
+        (Decimal("2.5"), 3),
+        (Decimal("0.49"), 0),
+        (0.35 * 10, 4),  # 3.5 however the float came out
+        (-0.5, 0),
+    ],
+)
+def test_round_half_up_rounds_halves_up_unlike_bankers_rounding(x, rounded):
+    assert round_half_up(x) == rounded
+
+
+def test_round_half_up_refuses_booleans_and_infinities():
+    with pytest.raises(TypeError):
+        round_half_up(True)
+    with pytest.raises(ValueError):
+        round_half_up(float("inf"))
+
+
+@given(st.integers(0, 100), st.integers(0, 1000))
+def test_percent_of_is_exactly_round_half_up_of_the_fraction(pct, desired):
+    assert percent_of(pct, desired) == round_half_up(Fraction(pct * desired, 100))
+    assert percent_of(pct, desired) == round_half_up(pct * desired / 100)
+
+
+# --- upgrade target ------------------------------------------------------------------------------
+
+
+def test_percent_upgrade_of_50_with_desired_5_gives_3():
+    assert upgrade_target(percent(50), 5) == 3
+
+
+def test_percent_upgrade_of_50_with_desired_3_gives_2():
+    assert upgrade_target(percent(50), 3) == 2
+
+
+def test_percent_upgrade_of_25_with_desired_2_gives_1():
+    assert upgrade_target(percent(25), 2) == 1
+
+
+def test_percent_upgrade_of_1_with_desired_10_still_gives_1():
+    assert upgrade_target(percent(1), 10) == 1
+
+
+def test_percent_upgrade_of_100_gives_desired():
+    assert upgrade_target(percent(100), 7) == 7
+
+
+def test_count_upgrade_below_desired_gives_the_count():
+    assert upgrade_target(count(2), 5) == 2
+
+
+def test_count_upgrade_above_desired_gives_desired():
+    assert upgrade_target(count(9), 5) == 5
+
+
+def test_any_upgrade_of_desired_0_gives_0():
+    assert upgrade_target(percent(50), 0) == 0
+    assert upgrade_target(percent(100), 0) == 0
+    assert upgrade_target(count(3), 0) == 0
+
+
+@given(st.integers(1, 100), st.integers(1, 1000))
+def test_percent_target_is_between_1_and_desired(pct, desired):
+    assert 1 <= upgrade_target(percent(pct), desired) <= desired
+
+
+@given(st.integers(1, 99), st.integers(0, 1000))
+def test_percent_target_grows_with_the_percentage(pct, desired):
+    assert upgrade_target(percent(pct), desired) <= upgrade_target(percent(pct + 1), desired)
+
+
+@given(st.integers(1, 100), st.integers(0, 999))
+def test_percent_target_grows_with_desired(pct, desired):
+    assert upgrade_target(percent(pct), desired) <= upgrade_target(percent(pct), desired + 1)
+
+
+@given(st.integers(1, 100), st.integers(1, 1000))
+def test_percent_target_is_the_nearest_integer_with_halves_up(pct, desired):
+    exact = Fraction(pct * desired, 100)
+    target = upgrade_target(percent(pct), desired)
+    if exact >= 1:
+        assert exact - Fraction(1, 2) < target <= exact + Fraction(1, 2)
+    else:
+        assert target == 1
+
+
+@given(st.integers(1, 1000), st.integers(0, 1000))
+def test_count_target_is_min_of_count_and_desired(value, desired):
+    target = upgrade_target(count(value), desired)
+    assert target == min(value, desired)
+    assert 0 <= target <= desired
+
+
+@given(st.integers(1, 999), st.integers(0, 1000))
+def test_count_target_grows_with_the_count(value, desired):
+    assert upgrade_target(count(value), desired) <= upgrade_target(count(value + 1), desired)
+
+
+# --- target capacity -----------------------------------------------------------------------------
+
+ACTIVE = scale_set("web__1", capacity=4)
+
+
+def test_fixed_instances_are_used_as_given_whatever_runs():
+    fixed = FixedInstances(min=1, max=8, desired=3)
+    assert target_capacity(
+        fixed, ACTIVE, autoscale("web__1", [profile("Profile1", "2", "9", "5")])
+    ) == Capacity(1, 8, 3)
+    assert target_capacity(fixed, None, None) == Capacity(1, 8, 3)
+
+
+@pytest.mark.parametrize("name", ["Profile1", "Auto created scale condition"])
+def test_same_as_running_copies_the_default_autoscale_profile(name):
+    setting = autoscale("web__1", [profile(name, "2", "9", "5")])
+    assert target_capacity(SameAsRunningInstances(), ACTIVE, setting) == Capacity(min=2, max=9, desired=5)
+
+
+def test_same_as_running_finds_the_default_profile_among_scheduled_ones():
+    setting = autoscale("web__1", [profile("weekend", "0", "2", "1"), profile("Profile1", "2", "9", "5")])
+    assert target_capacity(SameAsRunningInstances(), ACTIVE, setting) == Capacity(2, 9, 5)
+
+
+def test_same_as_running_without_a_default_named_profile_uses_the_running_capacity():
+    setting = autoscale("web__1", [profile("business hours", "2", "9", "5")])
+    assert target_capacity(SameAsRunningInstances(), ACTIVE, setting) == Capacity(4, 4, 4)
+
+
+def test_same_as_running_without_autoscale_uses_the_running_capacity_for_all_three():
+    assert target_capacity(SameAsRunningInstances(), ACTIVE, None) == Capacity(4, 4, 4)
+
+
+def test_same_as_running_with_nothing_running_gives_0_10_6():
+    assert target_capacity(SameAsRunningInstances(), None, None) == Capacity(min=0, max=10, desired=6)
+
+
+@pytest.mark.parametrize(
+    "capacity",
+    [
+        {"minimum": "x", "maximum": "9", "default": "5"},
+        {"minimum": "2", "maximum": "9"},
+        {"minimum": "6", "maximum": "9", "default": "5"},
+        {"minimum": "0", "maximum": "0", "default": "0"},
+        "2-9",
+    ],
+    ids=["not a number", "no default", "default below minimum", "max 0", "not an object"],
+)
+def test_unusable_autoscale_capacity_falls_back_to_the_running_capacity(capacity):
+    setting = autoscale("web__1", [{"name": "Profile1", "capacity": capacity, "rules": []}])
+    assert target_capacity(SameAsRunningInstances(), ACTIVE, setting) == Capacity(4, 4, 4)
+
+
+def test_autoscale_capacity_given_as_numbers_is_read_too():
+    setting = autoscale(
+        "web__1", [{"name": "Profile1", "capacity": {"minimum": 1, "maximum": 3, "default": 2}}]
+    )
+    assert target_capacity(SameAsRunningInstances(), ACTIVE, setting) == Capacity(1, 3, 2)
+
+
+def test_capacity_json_round_trip():
+    capacity = Capacity(min=1, max=10, desired=3)
+    assert capacity.to_json() == {"min": 1, "max": 10, "desired": 3}
+    assert Capacity.from_json(capacity.to_json()) == capacity
+
+
+# --- retargeted autoscale ------------------------------------------------------------------------
+
+OLD_ID = scale_set_id(SUB, RG, "web__1")
+NEW_ID = scale_set_id(SUB, RG, "web__2")
+OTHER_ID = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ServiceBus/namespaces/bus"
+
+
+def rule(resource: str) -> dict:
+    return {
+        "metricTrigger": {"metricName": "Percentage CPU", "metricResourceUri": resource, "threshold": 70},
+        "scaleAction": {"direction": "Increase", "type": "ChangeCount", "value": "1", "cooldown": "PT5M"},
+    }
+
+
+def old_setting() -> AutoscaleSnapshot:
+    return autoscale(
+        "web__1",
+        [
+            profile("Profile1", "2", "9", "5", rules=[rule(OLD_ID.lower()), rule(OTHER_ID)]),
+            profile("nights", "1", "2", "1", rules=[rule(OLD_ID)]),
+        ],
+    )
+
+
+def test_retargeted_autoscale_is_named_and_placed_for_the_new_scale_set():
+    new = retarget_autoscale(old_setting(), "web__2", NEW_ID, Capacity(3, 8, 4))
+    assert new.name == "web__2_Autoscale"
+    assert new.id == autoscale_setting_id(SUB, RG, "web__2_Autoscale")
+    assert new.target_resource_id == NEW_ID
+    assert new.location == "westeurope" and new.enabled
+
+
+def test_retargeted_rules_measure_the_new_scale_set_and_leave_other_resources():
+    new = retarget_autoscale(old_setting(), "web__2", NEW_ID, Capacity(3, 8, 4))
+    default, nights = new.profiles
+    assert [r["metricTrigger"]["metricResourceUri"] for r in default["rules"]] == [NEW_ID, OTHER_ID]
+    assert nights["rules"][0]["metricTrigger"]["metricResourceUri"] == NEW_ID
+
+
+def test_retargeted_default_profile_gets_the_new_capacity_as_strings_and_others_keep_theirs():
+    new = retarget_autoscale(old_setting(), "web__2", NEW_ID, Capacity(3, 8, 4))
+    assert new.profiles[0]["capacity"] == {"minimum": "3", "maximum": "8", "default": "4"}
+    assert new.profiles[1]["capacity"] == {"minimum": "1", "maximum": "2", "default": "1"}
+
+
+def test_retargeting_leaves_the_old_snapshot_untouched():
+    old = old_setting()
+    before = old.to_json()
+    retarget_autoscale(old, "web__2", NEW_ID, Capacity(3, 8, 4))
+    assert old.to_json() == before
+
+
+def test_retargeting_given_the_setting_name_does_not_suffix_it_twice():
+    assert (
+        retarget_autoscale(old_setting(), "web__2_Autoscale", NEW_ID, Capacity(1, 2, 1)).name
+        == "web__2_Autoscale"
+    )
+
+
+def test_retargeting_without_a_default_named_profile_sets_the_first():
+    setting = autoscale("web__1", [profile("business hours", "2", "9", "5")])
+    new = retarget_autoscale(setting, "web__2", NEW_ID, Capacity(1, 4, 2))
+    assert new.profiles[0]["capacity"] == {"minimum": "1", "maximum": "4", "default": "2"}
+
+
+def test_retargeting_a_setting_without_profiles_gives_it_a_default_one():
+    setting = autoscale("web__1", [])
+    new = retarget_autoscale(setting, "web__2", NEW_ID, Capacity(1, 4, 2))
+    assert new.profiles == [
+        {"name": "Profile1", "rules": [], "capacity": {"minimum": "1", "maximum": "4", "default": "2"}}
+    ]
+
+
+def test_retargeted_snapshot_round_trips_through_json():
+    new = retarget_autoscale(old_setting(), "web__2", NEW_ID, Capacity(3, 8, 4))
+    assert AutoscaleSnapshot.from_json(new.to_json()) == new
