@@ -97,16 +97,19 @@ def _guid(value: str) -> str:
 
 def _image_version_id(value: str) -> str:
     ImageVersionId.parse(value)
-    return value
+    # A trailing '/' would end up inside ARM request URLs; the id's own case is kept.
+    return value.removesuffix("/")
 
 
 def _image_definition_id(value: str) -> str:
     ImageDefinitionId.parse(value)
-    return value
+    return value.removesuffix("/")
 
 
 def _infrastructure_id(value: str) -> str:
     _non_blank(value)
+    if value != value.strip():
+        raise ValueError("must not start or end with whitespace")
     if len(value) > defaults.MAX_INFRASTRUCTURE_ID_LENGTH:
         raise ValueError(f"must be at most {defaults.MAX_INFRASTRUCTURE_ID_LENGTH} characters")
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
@@ -302,6 +305,10 @@ class _TargetSpec(BaseModel):
         if not isinstance(data, Mapping):
             return data
         data = dict(data)
+        for field in ("name", "infrastructure_id"):
+            key = _key(data, field)
+            if key is not None and data[key] is None:
+                del data[key]  # an explicit null asks for the default, as an absent field does
         if _key(data, "name") is None:
             parts = [data.get(k) for k in (_key(data, n) for n in ("app", "service", "env")) if k]
             if len(parts) == 3 and all(isinstance(p, str) and p.strip() for p in parts):

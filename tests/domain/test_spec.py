@@ -453,7 +453,7 @@ def valid_payloads(draw) -> dict:
         )
     if draw(st.booleans()):
         payload["infrastructureId"] = draw(
-            st.text(min_size=1, max_size=30).filter(lambda s: s.strip() and s.isprintable())
+            st.text(min_size=1, max_size=30).filter(lambda s: s.strip() == s and s and s.isprintable())
         )
     payload["resourceGroup"] = draw(_RESOURCE_NAME)
     payload["prodBackendPool"] = draw(_RESOURCE_NAME)
@@ -525,3 +525,54 @@ def test_min_above_max_blames_min_only_since_no_desired_could_fit():
 
 def test_bad_name_and_bad_explicit_infrastructure_id_are_both_reported():
     assert set(problems(spec_payload(name="-web", infrastructureId=""))) == {"name", "infrastructureId"}
+
+
+def test_null_name_and_infrastructure_id_ask_for_their_defaults():
+    spec = parse_spec(
+        spec_payload(app="web", service="api", env="dev") | {"name": None, "infrastructureId": None}
+    )
+    assert (spec.name, spec.infrastructure_id) == ("web_api_dev", "web_api_dev")
+
+
+def test_image_id_loses_a_trailing_slash_but_keeps_its_case():
+    lower = IMAGE.replace("Microsoft.Compute", "microsoft.compute")
+    assert parse_spec(spec_payload(image=lower + "/")).image == lower
+
+
+def test_infrastructure_id_padded_with_spaces_is_refused():
+    assert set(problems(spec_payload(infrastructureId=" web"))) == {"infrastructureId"}
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+_FIELDS = [
+    "subscriptionId", "resourceGroup", "name", "app", "service", "env", "infrastructureId", "baseVmss", "image",
+    "instances", "upgrade", "loadBalancer", "prodBackendPool", "stageBackendPool", "steadyStateTimeoutMinutes",
+    "pollIntervalSeconds", "downsizeOldVmss", "resizeStrategy", "versionsToKeep", "approval",
+    "scaleDownDelaySeconds", "userData",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_FIELDS), _JSON)
+def test_any_json_value_in_any_field_gives_a_spec_or_a_spec_error_blaming_that_field(field, value):
+    payload = spec_payload(**{field: value}) if value is not None else spec_payload() | {field: None}
+    try:
+        parse_spec(payload)
+    except SpecError as error:
+        assert error.details
+        assert {d["field"].split(".")[0] for d in error.details} == {field}
+
+
+@settings(max_examples=100, deadline=None)
+@given(_JSON)
+def test_any_json_body_gives_a_spec_or_a_spec_error(body):
+    with pytest.raises(SpecError):
+        parse_spec(body)
