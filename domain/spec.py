@@ -15,6 +15,10 @@ Decisions where the contract is silent:
 - Backend pools are compared case-insensitively (Azure names are).
 - An `approval` block means approval is required unless it says `"required": false`.
 - `upgrade.unit` defaults to `percent`; `upgrade.value` (default 100) is required when `unit` is given.
+- An explicit `"name": null` or `"infrastructureId": null` asks for the default, like an absent field.
+- The image may live in another subscription than the scale set (Azure allows it); a trailing `/`
+  on the image id is dropped. An explicit `name` wins over app/service/env.
+- Keys are camelCase; the snake_case attribute names are accepted too (Python callers).
 """
 
 from __future__ import annotations
