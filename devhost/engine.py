@@ -92,6 +92,15 @@ def input_for_context(value: Any) -> str | None:
     return json.dumps(value)
 
 
+def user_traceback(exc: BaseException) -> str:
+    """The exception's traceback without devhost's and the event loop's own frames."""
+    te = traceback.TracebackException.from_exception(exc)
+    te.stack = traceback.StackSummary.from_list(
+        [f for f in te.stack if "/devhost/" not in f.filename and "/concurrent/" not in f.filename
+         and "/asyncio/" not in f.filename])
+    return "".join(te.format()).strip()
+
+
 def _dumps(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
 
@@ -616,7 +625,7 @@ class Engine:
                         log.error("activity %s failed: %s: %s", row["name"], type(exc).__name__, exc)
                         now_ev = {"EventType": TASK_FAILED, "TaskScheduledId": row["task_id"],
                                   "Reason": f"Activity function '{row['name']}' failed: {type(exc).__name__}: {exc}",
-                                  "Details": "".join(traceback.format_exception(exc)).strip()}
+                                  "Details": user_traceback(exc)}
                     self.stats.activity_executions += 1
             now = self.clock.now()
             ev = self._event(now_ev.pop("EventType"), now, **now_ev)

@@ -109,7 +109,8 @@ class DevHost:
         self.hub_name = str(_resolve_setting(durable.get("hubName")) or "TestHubName")
         self.max_activities = int(durable.get("maxConcurrentActivityFunctions") or 10)
         self.max_orchestrators = int(durable.get("maxConcurrentOrchestratorFunctions") or 10)
-        self.overridable = str(durable.get("overridableExistingInstanceStates") or "AnyState")
+        # The extension's default is NonRunningStates: starting an id that is still running fails.
+        self.overridable = str(durable.get("overridableExistingInstanceStates") or "NonRunningStates")
         self.function_key = os.environ.get("FUNCTION_KEY", "")
 
     async def startup(self) -> None:
@@ -353,7 +354,7 @@ class DevHost:
         if instance_id and self.overridable.lower() == "nonrunningstates":
             existing = self.engine.store.get_instance(instance_id)
             if existing and existing["status"] not in TERMINAL:
-                return error_json(409, "Conflict",
+                return error_json(500, "Something went wrong while processing your request",
                                   f"An Orchestration instance with the status {existing['status']} already exists.",
                                   "System.InvalidOperationException")
         iid = self.engine.start_new(name, instance_id, value, request.query_params.get("version"))

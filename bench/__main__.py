@@ -1,0 +1,35 @@
+"""python -m bench: run every bench/bench_*.py module's main() in turn (their tables are printed)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def main(argv: list[str] | None = None) -> int:
+    only = set(argv if argv is not None else sys.argv[1:])
+    failures = 0
+    for path in sorted(HERE.glob("bench_*.py")):
+        name = path.stem
+        if only and name not in only and name.removeprefix("bench_") not in only:
+            continue
+        print(f"\n== {name} ==", flush=True)
+        try:
+            module = importlib.import_module(f"bench.{name}")
+            code = module.main([])
+        except Exception:  # noqa: BLE001 - one failing benchmark must not hide the others
+            traceback.print_exc()
+            code = 1
+        failures += 1 if code else 0
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
