@@ -192,3 +192,30 @@ def test_start_through_the_public_api_with_explicit_instance_id(host):
     assert r.status_code == 202 and r.json()["id"] == iid
     assert r.headers["Location"] == r.json()["statusQueryGetUri"]
     assert host.wait(iid)["output"]["all"] == ["Hello p!"]
+
+
+def test_retries_inside_a_fan_out_keep_task_ids_in_step_with_the_sdk(host, tmp_path):
+    done = host.wait(host.start("retry_fan_out", {"n": 3, "failures": 1, "dir": str(tmp_path)})["id"])
+    assert done["runtimeStatus"] == "Completed", done
+    assert done["output"] == {"results": ["ok after 2", "Hello 0!", "ok after 2", "Hello 1!", "ok after 2",
+                                          "Hello 2!"], "after": "Hello after!"}
+
+
+def test_polling_loop_with_timers_stops_on_an_external_event(host):
+    iid = host.start("poll_loop")["id"]
+    host.wait_custom_status(iid, {"polls": 3, "last": "Hello poll2!"})
+    assert host.raise_event(iid, "Stop", "operator").status_code == 202
+    done = host.wait(iid)
+    assert done["output"]["by"] == "operator" and done["output"]["stoppedAfter"] >= 3
+
+
+def test_starting_an_instance_id_that_is_still_running_fails_like_azure(host):
+    iid = f"dup-{uuid.uuid4().hex[:8]}"
+    host.start("approval", {"timeout": 3600}, iid)
+    r = host.http.post(f"/runtime/webhooks/durabletask/orchestrators/approval/{iid}", params=host.key, json={})
+    assert r.status_code == 500 and "already exists" in r.json()["ExceptionMessage"]
+    host.http.post(f"/runtime/webhooks/durabletask/instances/{iid}/terminate", params=host.key)
+    host.wait(iid)
+    # a finished instance id can be reused: the new instance replaces it
+    host.start("fan_out", ["again"], iid)
+    assert host.wait(iid)["output"]["all"] == ["Hello again!"]

@@ -142,3 +142,26 @@ def test_bad_input_gets_azures_answers_and_never_crashes_the_host(host):
                   json=[{"no": "fields"}], headers={"aeg-event-type": "Notification"}).status_code == 400
     assert httpx.get(f"{host.url}/admin/host/status").json()["state"] == "Running"
     json.dumps(host.raise_event(iid, "A", 1).status_code)
+
+
+def test_timer_triggers_fire_and_local_settings_values_yield_to_the_environment(tmp_path):
+    import shutil
+    import time
+
+    from .conftest import APPS, launch
+
+    app = tmp_path / "app"
+    shutil.copytree(APPS / "timer", app)
+    (app / "local.settings.json").write_text(json.dumps(
+        {"IsEncrypted": False, "Values": {"FROM_FILE": "file", "BOTH": "file"}}))
+    journal = tmp_path / "ticks.txt"
+    h = launch(tmp_path / "run", app_dir=app, extra_env={"BOTH": "env", "TIMER_JOURNAL": str(journal)})
+    try:
+        assert h.http.get("/api/settings").text == f"file|env|{app}"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not (journal.exists() and journal.read_text().count("tick") >= 2):
+            time.sleep(0.05)
+        assert journal.read_text().count("tick") >= 2
+        assert "Executing 'Functions.every_second' (Reason='Timer fired at" in h.log_text()
+    finally:
+        h.stop()

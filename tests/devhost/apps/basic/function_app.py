@@ -220,6 +220,38 @@ def changes(context: df.DurableOrchestrationContext):
     return "done"
 
 
+@bp.orchestration_trigger(context_name="context")
+def retry_fan_out(context: df.DurableOrchestrationContext):
+    """Several retried activities in flight at once, failing at the same time, plus plain ones."""
+    data = context.get_input()
+    opts = df.RetryOptions(first_retry_interval_in_milliseconds=2000, max_number_of_attempts=3)
+    tasks = []
+    for i in range(data["n"]):
+        tasks.append(context.call_activity_with_retry(
+            "flaky", opts, {"counter": f"{data['dir']}/c{i}", "failures": data["failures"]}))
+        tasks.append(context.call_activity("say_hello", str(i)))
+    results = yield context.task_all(tasks)
+    after = yield context.call_activity("say_hello", "after")
+    return {"results": results, "after": after}
+
+
+@bp.orchestration_trigger(context_name="context")
+def poll_loop(context: df.DurableOrchestrationContext):
+    """The deployer's pattern: poll with durable timers, interruptible by an external event."""
+    polls = 0
+    while polls < 10:
+        r = yield context.call_activity("say_hello", f"poll{polls}")
+        polls += 1
+        context.set_custom_status({"polls": polls, "last": r})
+        stop = context.wait_for_external_event("Stop")
+        timer = context.create_timer(context.current_utc_datetime + timedelta(seconds=15))
+        winner = yield context.task_any([stop, timer])
+        if winner == stop:
+            timer.cancel()
+            return {"stoppedAfter": polls, "by": stop.result}
+    return {"polls": polls}
+
+
 # ---------------------------------------------------------------- Event Grid
 @bp.event_grid_trigger(arg_name="event")
 def on_event(event: func.EventGridEvent) -> None:
