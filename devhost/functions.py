@@ -37,6 +37,7 @@ class FunctionInfo:
     func: Callable[..., Any]
     binding_names: list[str]
     client_param: str | None = None
+    extra_inputs: list[str] = field(default_factory=list)
     durable_name: str | None = None
     # http
     route: str | None = None
@@ -184,6 +185,8 @@ def _describe(fn: Any) -> FunctionInfo:
         name=name, kind=kind, trigger_type=ttype, trigger_param=trigger_binding["name"], func=user,
         binding_names=[b["name"] for b in bindings if b.get("direction") != "OUT" or b["name"] != "$return"],
         client_param=client,
+        extra_inputs=[b["name"] for b in bindings if b is not trigger_binding and b.get("type") != "durableClient"
+                      and str(b.get("direction", "")).upper().endswith("IN") and b["name"] != "$return"],
     )
     if kind == "orchestrator":
         info.durable_name = trigger_binding.get("orchestration") or name
@@ -203,10 +206,13 @@ def _describe(fn: Any) -> FunctionInfo:
 class Invoker:
     """Calls user functions with host-style invocation logging."""
 
-    def __init__(self, registry: FunctionRegistry, loop: asyncio.AbstractEventLoop, pool):
+    def __init__(self, registry: FunctionRegistry, loop: asyncio.AbstractEventLoop, pool,
+                 client_binding: Callable[[], str] | None = None):
         self.registry = registry
         self.loop = loop
         self.pool = pool
+        self.client_binding = client_binding
+        self._warned: set[str] = set()
 
     def context_for(self, info: FunctionInfo, invocation_id: str) -> InvocationContext:
         return InvocationContext(invocation_id, info.name, str(self.registry.app_dir))
@@ -215,6 +221,16 @@ class Invoker:
                      pool=None, invocation_id: str | None = None) -> Any:
         """Run the function (async on the loop, sync in a thread pool); log Executing/Executed."""
         inv_id = invocation_id or str(uuid.uuid4())
+        if info.client_param and info.client_param not in kwargs and self.client_binding:
+            # any function type may take a durable client binding (activities included)
+            kwargs[info.client_param] = self.client_binding()
+        for extra in info.extra_inputs:
+            if extra not in kwargs:
+                if extra not in self._warned:
+                    self._warned.add(extra)
+                    logging.getLogger("devhost").warning(
+                        "function %s: binding '%s' is not supported by devhost; passing None", info.name, extra)
+                kwargs[extra] = None
         if info.accepts("context") and "context" not in kwargs:
             kwargs["context"] = self.context_for(info, inv_id)
         log_executing(info.name, reason, inv_id)

@@ -219,3 +219,8 @@ def test_starting_an_instance_id_that_is_still_running_fails_like_azure(host):
     # a finished instance id can be reused: the new instance replaces it
     host.start("fan_out", ["again"], iid)
     assert host.wait(iid)["output"]["all"] == ["Hello again!"]
+
+
+def test_async_activity_with_a_durable_client_binding(host):
+    done = host.wait(host.start("client_in_activity")["id"])
+    assert done["output"] == "Running"

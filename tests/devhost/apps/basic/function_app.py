@@ -111,6 +111,14 @@ def fail_always(payload) -> str:
     raise ValueError("this activity always fails")
 
 
+@bp.activity_trigger(input_name="instance_id")
+@bp.durable_client_input(client_name="client")
+async def own_status(instance_id: str, client: df.DurableOrchestrationClient) -> str:
+    """An async activity with a durable client binding (the deployer's lock activity does this)."""
+    status = await client.get_status(instance_id)
+    return status.runtime_status.value
+
+
 # ---------------------------------------------------------------- orchestrators
 @bp.orchestration_trigger(context_name="context")
 def chain(context: df.DurableOrchestrationContext):
@@ -233,6 +241,11 @@ def retry_fan_out(context: df.DurableOrchestrationContext):
     results = yield context.task_all(tasks)
     after = yield context.call_activity("say_hello", "after")
     return {"results": results, "after": after}
+
+
+@bp.orchestration_trigger(context_name="context")
+def client_in_activity(context: df.DurableOrchestrationContext):
+    return (yield context.call_activity("own_status", context.instance_id))
 
 
 @bp.orchestration_trigger(context_name="context")
