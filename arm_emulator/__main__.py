@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import threading
 import time
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
+    _Server = _server_class()
     from .core.asgi import make_app
     from .core.emulator import Emulator
     from .core.tls import ensure_certificates
@@ -51,8 +53,21 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("arm_emulator").info("ARM emulator on https://%s:%d (time scale %s, throttling %s)",
                                            args.host, args.port, args.time_scale,
                                            "off" if args.no_throttling else "on")
-    uvicorn.Server(config).run()
+    _Server(config).run()
     return 0
+
+
+def _server_class():
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame):
+            # all state is in memory and nothing needs flushing: stop at once instead of waiting
+            # for clients' idle keep-alive connections to go away
+            logging.shutdown()
+            os._exit(0)
+
+    return Server
 
 
 if __name__ == "__main__":

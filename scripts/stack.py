@@ -72,21 +72,27 @@ class Service:
     log_path: Path
 
     def stop(self, timeout: float = 5.0) -> None:
-        stop_process(self.proc.pid, timeout)
+        stop_process(self.proc.pid, timeout, self.proc)
         try:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             pass
 
 
-def stop_process(pid: int, timeout: float = 5.0) -> None:
-    """SIGTERM the process group, then SIGKILL what is left."""
+def stop_process(pid: int, timeout: float = 5.0, proc: subprocess.Popen | None = None) -> None:
+    """SIGTERM the process group, then SIGKILL what is left.
+
+    With `proc` (our own child), its exit is noticed through poll(): an unreaped child stays a
+    zombie that killpg(pid, 0) still finds, which would make every stop wait the full timeout.
+    """
     try:
         os.killpg(pid, signal.SIGTERM)
     except (ProcessLookupError, PermissionError):
         return
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return
         try:
             os.killpg(pid, 0)
         except ProcessLookupError:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from azure.core.exceptions import ResourceNotFoundError
 from azure.mgmt.compute import models as cm
 from azure.mgmt.network import models as nm
 
@@ -60,6 +61,13 @@ class Seed:
     stage_pool: str
     gallery: str
     image: str
+
+    def image_version_id(self, compute) -> str:
+        """Id of version 1.0.0, created on first use."""
+        try:
+            return compute.gallery_image_versions.get(self.rg, self.gallery, self.image, "1.0.0").id
+        except ResourceNotFoundError:
+            return self.version(compute, "1.0.0").id
 
     def version(self, compute, name: str, tags: dict | None = None) -> cm.GalleryImageVersion:
         return compute.gallery_image_versions.begin_create_or_update(

@@ -1,0 +1,77 @@
+"""Compute's token buckets: a burst on one scale set gets 429s with Retry-After, the SDK's own
+retry gets through once the bucket refills, other scale sets are unaffected."""
+
+from __future__ import annotations
+
+import re
+import ssl
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from scripts import stack
+from tests.arm_emulator.conftest import TOKEN, arm_url, scale_set
+
+HEADER = re.compile(r"^Microsoft\.Compute/\w+;\d+(,Microsoft\.Compute/\w+;\d+)*$")
+
+
+def _make(compute, seed, name: str) -> str:
+    image_id = seed.image_version_id(compute)
+    compute.virtual_machine_scale_sets.begin_create_or_update(seed.rg, name, scale_set(image_id, [], 0)).result()
+    return arm_url(seed.rg, f"Microsoft.Compute/virtualMachineScaleSets/{name}/instanceView")
+
+
+def test_raw_burst_of_instance_view_reads_gets_429_with_retry_after(http, compute, seed):
+    url = _make(compute, seed, "hot")
+    answers = [http.get(url, headers=TOKEN) for _ in range(40)]
+    throttled = [r for r in answers if r.status_code == 429]
+    assert throttled, [r.status_code for r in answers]
+    assert answers[0].status_code == 200
+    first = throttled[0]
+    assert float(first.headers["Retry-After"]) > 0
+    assert first.json()["error"]["code"] == "OperationNotAllowed"
+    assert first.json()["error"]["details"][0]["code"] == "TooManyRequests"
+    assert HEADER.match(first.headers["x-ms-ratelimit-remaining-resource"])
+    # the bucket is per scale set: a cold one answers at once
+    cold = _make(compute, seed, "cold")
+    assert http.get(cold, headers=TOKEN).status_code == 200
+
+
+def test_sdk_retry_gets_through_a_burst(http, compute, seed):
+    url = _make(compute, seed, "burst")
+    path = url.split("?")[0]
+    views = [compute.virtual_machine_scale_sets.get_instance_view(seed.rg, "burst") for _ in range(40)]
+    assert len(views) == 40 and all(v.statuses for v in views)
+    log = [e for e in http.get("/_emulator/requests").json() if e["path"] == path]
+    statuses = [e["status"] for e in log]
+    assert statuses.count(200) == 40
+    assert 429 in statuses
+
+
+def test_every_compute_answer_carries_the_remaining_count_header(http, compute, seed):
+    url = _make(compute, seed, "hdr")
+    r = http.get(url.replace("/instanceView", ""), headers=TOKEN)
+    assert HEADER.match(r.headers["x-ms-ratelimit-remaining-resource"]), r.headers
+    missing = http.get(url.replace("/hdr/instanceView", "/none"), headers=TOKEN)
+    assert missing.status_code == 404
+    assert HEADER.match(missing.headers["x-ms-ratelimit-remaining-resource"])
+
+
+def test_no_throttling_flag_turns_buckets_off():
+    with tempfile.TemporaryDirectory() as tmp:
+        emulator = stack.start_arm_emulator(Path(tmp) / "state", time_scale=0.01, throttling=False,
+                                            log_path=Path(tmp) / "arm.log")
+        try:
+            ctx = ssl.create_default_context(cafile=str(emulator.ca_bundle))
+            with httpx.Client(base_url=emulator.endpoint, verify=ctx) as client:
+                sub = "/subscriptions/00000000-0000-0000-0000-000000000001"
+                client.put(f"{sub}/resourcegroups/rg?api-version=1", json={"location": "x"}, headers=TOKEN)
+                client.put(f"{sub}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/s?api-version=1",
+                           json={"location": "x", "sku": {"name": "a", "capacity": 0},
+                                 "properties": {"virtualMachineProfile": {}}}, headers=TOKEN)
+                url = f"{sub}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/s/instanceView"
+                codes = {client.get(url, headers=TOKEN).status_code for _ in range(45)}
+            assert codes == {200}
+        finally:
+            emulator.stop()
