@@ -11,9 +11,10 @@ to the REST shape (`properties` nesting, camelCase).
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from typing import Any
 
-from azure.core.exceptions import ResourceNotFoundError
+from azure.core.exceptions import DecodeError, ResourceNotFoundError
 from azure.mgmt.compute import models as cm
 
 from domain.model import InstanceCounts, ScaleSetSummary
@@ -198,17 +199,39 @@ def create_scale_set_from_base(
 # -- changes (PATCH of the fields that change only) ----------------------------------------------
 
 
-def set_capacity(c: AzureClients, sub: str, rg: str, name: str, capacity: int) -> ScaleSetSummary:
-    """PATCH sku.capacity; no call when the scale set already has that capacity."""
+def _accepted_model(poller: Any) -> Any | None:
+    """The model in the initial answer of a long-running operation not waited for (None when the
+    answer had no body, e.g. a bare 202)."""
+    try:
+        return poller.result()
+    except (ValueError, DecodeError):
+        return None
+
+
+def set_capacity(
+    c: AzureClients, sub: str, rg: str, name: str, capacity: int, *, wait: bool = True
+) -> ScaleSetSummary:
+    """PATCH sku.capacity only; no call when the scale set already has that capacity.
+
+    `wait=True` (default) waits for the long-running operation, which in Azure (and the emulator) ends
+    when the instances are provisioned: a scale-out whose instances fail provisioning raises
+    `HttpResponseError` (e.g. code `OSProvisioningClientError`). `wait=False` returns as soon as Azure
+    accepted the change (provisioning state `Updating`); follow the instances with `instance_counts`.
+    """
     if capacity < 0:
         raise ValueError(f"capacity must be >= 0, not {capacity}")
     current = summarize(_require_model(c, sub, rg, name))
     if current.capacity == capacity:
         return current
     poller = c.compute(sub).virtual_machine_scale_sets.begin_update(
-        rg, name, cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=capacity))
+        rg, name, cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=capacity)), polling=wait
     )
-    return summarize(poller.result())
+    if wait:
+        return summarize(poller.result())
+    accepted = _accepted_model(poller)
+    if accepted is not None and (_rest(accepted).get("sku") or {}).get("capacity") is not None:
+        return summarize(accepted)
+    return replace(current, capacity=capacity, provisioning_state="Updating")
 
 
 def _merge_pools(current: list[str], remove: list[str], add: list[str]) -> list[str]:
@@ -274,10 +297,11 @@ def update_pools_and_tags(
     return True
 
 
-def manual_upgrade(c: AzureClients, sub: str, rg: str, name: str) -> int:
+def manual_upgrade(c: AzureClients, sub: str, rg: str, name: str, *, wait: bool = True) -> int:
     """Bring every instance not on the latest model to it with ONE `manualupgrade` call.
 
     Reads one VM list; returns how many instances were named (0, and no call, when all are current).
+    `wait=False` returns once Azure accepted the upgrade (follow it with `instance_counts().latest_model`).
     """
     compute = c.compute(sub)
     try:
@@ -291,19 +315,24 @@ def manual_upgrade(c: AzureClients, sub: str, rg: str, name: str) -> int:
     ]
     if not stale:
         return 0
-    compute.virtual_machine_scale_sets.begin_update_instances(
-        rg, name, cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=stale)
-    ).result()
+    poller = compute.virtual_machine_scale_sets.begin_update_instances(
+        rg, name, cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=stale), polling=wait
+    )
+    if wait:
+        poller.result()
     return len(stale)
 
 
-def delete_scale_set(c: AzureClients, sub: str, rg: str, name: str) -> bool:
+def delete_scale_set(c: AzureClients, sub: str, rg: str, name: str, *, wait: bool = True) -> bool:
     """Delete the scale set; False when it did not exist (Azure answers DELETE of nothing with 204,
-    so existence is read first)."""
+    so existence is read first). `wait=False` returns once Azure accepted the deletion (the scale set
+    may still be listed, provisioning state `Deleting`; deleting it again is harmless)."""
     if _get_model(c, sub, rg, name) is None:
         return False
     try:
-        c.compute(sub).virtual_machine_scale_sets.begin_delete(rg, name).result()
+        poller = c.compute(sub).virtual_machine_scale_sets.begin_delete(rg, name, polling=wait)
+        if wait:
+            poller.result()
     except ResourceNotFoundError:
         return False
     return True
