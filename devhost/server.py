@@ -116,9 +116,16 @@ class DevHost:
     async def startup(self) -> None:
         self.load_configuration()
         loop = asyncio.get_running_loop()
+        self._lock_state_dir()
         self.store = Store(self.state_dir / "durable.sqlite")
+        # The virtual clock never runs backwards across restarts: resume from the latest time the
+        # state has seen (the periodically saved clock, or any instance's last update).
         saved = self.store.get_meta("virtual_now")
-        start = max(time.time(), float(saved)) if saved else None
+        row = self.store.db.execute("SELECT MAX(updated) FROM instances").fetchone()
+        known = [float(saved)] if saved else []
+        if row and row[0] is not None:
+            known.append(float(row[0]))
+        start = max([time.time(), *known]) if known else None
         clock = VirtualClock(self.time_scale, start)
         self.clock = clock
         self.registry = load_app(self.app_dir, self.script)
@@ -131,6 +138,21 @@ class DevHost:
         self.timers.start()
         self._print_functions()
         self.state = "Running"
+
+    def _lock_state_dir(self) -> None:
+        """One host per state directory: a second one would corrupt the other's work queues."""
+        import fcntl
+
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_file = open(self.state_dir / "host.lock", "a+")  # noqa: SIM115 - held for the host's life
+        try:
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise RuntimeError(f"another devhost is using the state directory {self.state_dir}") from exc
+        self._lock_file.seek(0)
+        self._lock_file.truncate()
+        self._lock_file.write(f"{os.getpid()}\n")
+        self._lock_file.flush()
 
     async def shutdown(self) -> None:
         self.state = "Stopping"

@@ -165,3 +165,12 @@ def test_timer_triggers_fire_and_local_settings_values_yield_to_the_environment(
         assert "Executing 'Functions.every_second' (Reason='Timer fired at" in h.log_text()
     finally:
         h.stop()
+
+
+def test_a_second_host_on_the_same_state_dir_refuses_to_start(host, tmp_path):
+    import pytest
+
+    from .conftest import launch
+
+    with pytest.raises(RuntimeError, match="another devhost is using the state directory"):
+        launch(tmp_path, state_dir=host.state_dir)
