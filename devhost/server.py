@@ -49,6 +49,13 @@ def _resolve_setting(value: Any) -> Any:
     return value
 
 
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
 def error_json(status: int, message: str, exc_message: str | None = None, exc_type: str | None = None) -> Response:
     body: dict[str, Any] = {"Message": message}
     if exc_message is not None:
@@ -380,7 +387,27 @@ class DevHost:
                                   f"An Orchestration instance with the status {existing['status']} already exists.",
                                   "System.InvalidOperationException")
         iid = self.engine.start_new(name, instance_id, value, request.query_params.get("version"))
+        timeout = _seconds(request.query_params.get("timeout"))
+        interval = _seconds(request.query_params.get("pollingInterval"))
+        if timeout is not None and interval is not None:
+            return await self.wait_or_check_status(request, iid, timeout, interval)
         return self.check_status_response(request, iid)
+
+    async def wait_or_check_status(self, request: Request, iid: str, timeout: float, interval: float) -> Response:
+        """createAndWaitOnNewInstancePostUri: the output if done within `timeout`, else the 202 payload."""
+        assert self.engine is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            inst = self.engine.store.get_instance(iid)
+            if inst and inst["status"] == "Completed":
+                return Response(inst["output"] or "null", media_type="application/json")
+            if inst and inst["status"] in TERMINAL:
+                return JSONResponse(self.engine.status_payload(inst),
+                                    status_code=500 if inst["status"] == "Failed" else 200)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return self.check_status_response(request, iid)
+            await asyncio.sleep(max(0.01, min(interval, remaining)))
 
     def restart(self, request: Request, iid: str) -> Response:
         assert self.engine is not None

@@ -224,3 +224,13 @@ def test_starting_an_instance_id_that_is_still_running_fails_like_azure(host):
 def test_async_activity_with_a_durable_client_binding(host):
     done = host.wait(host.start("client_in_activity")["id"])
     assert done["output"] == "Running"
+
+
+def test_start_and_wait_returns_the_output_when_done_in_time_else_the_check_status_payload(host):
+    r = host.http.post("/runtime/webhooks/durabletask/orchestrators/fan_out", json=["w"],
+                       params={**host.key, "timeout": "10", "pollingInterval": "0.05"})
+    assert r.status_code == 200 and r.json()["all"] == ["Hello w!"]
+    r = host.http.post("/runtime/webhooks/durabletask/orchestrators/approval", json={"timeout": 3600},
+                       params={**host.key, "timeout": "0.2", "pollingInterval": "0.05"})
+    assert r.status_code == 202 and "statusQueryGetUri" in r.json()
+    host.raise_event(r.json()["id"], "Approval", True)
