@@ -536,10 +536,14 @@ class Engine:
         self.store.db.execute("DELETE FROM activities WHERE instance_id=?", (iid,))
         self.store.update_instance(iid, status=status, output=_dumps(output), custom_status=_dumps(custom_status),
                                    updated=now)
-        if inst.get("parent_instance_id") and status in ("Completed", "Failed"):
+        if inst.get("parent_instance_id") and status in ("Completed", "Failed", "Terminated"):
             pid, peid, ptask = inst["parent_instance_id"], inst["parent_execution_id"], inst["parent_task_id"]
             if status == "Completed":
                 ev = self._event(SUB_COMPLETED, now, TaskScheduledId=ptask, Result=_dumps(output))
+            elif status == "Terminated":  # DTFx reports any non-Completed end to the parent as a failure
+                ev = self._event(SUB_FAILED, now, TaskScheduledId=ptask,
+                                 Reason=f"Sub-orchestration '{inst['name']}' (instance {iid}) was terminated: "
+                                        f"{output}", Details=None)
             else:
                 ev = self._event(SUB_FAILED, now, TaskScheduledId=ptask,
                                  Reason=f"Sub-orchestration '{inst['name']}' (instance {iid}) failed: {failure}",

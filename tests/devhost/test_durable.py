@@ -234,3 +234,13 @@ def test_start_and_wait_returns_the_output_when_done_in_time_else_the_check_stat
                        params={**host.key, "timeout": "0.2", "pollingInterval": "0.05"})
     assert r.status_code == 202 and "statusQueryGetUri" in r.json()
     host.raise_event(r.json()["id"], "Approval", True)
+
+
+def test_terminating_a_sub_orchestration_fails_the_parents_task(host):
+    iid = host.start("parent_of_waiter")["id"]
+    host.wait(f"{iid}-waiter", until=("Running",))
+    r = host.http.post(f"/runtime/webhooks/durabletask/instances/{iid}-waiter/terminate",
+                       params={**host.key, "reason": "operator said so"})
+    assert r.status_code == 202
+    done = host.wait(iid)
+    assert "was terminated: operator said so" in done["output"]["childError"]

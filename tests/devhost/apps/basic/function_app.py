@@ -198,6 +198,15 @@ def parent(context: df.DurableOrchestrationContext):
 
 
 @bp.orchestration_trigger(context_name="context")
+def parent_of_waiter(context: df.DurableOrchestrationContext):
+    try:
+        yield context.call_sub_orchestrator("wait_two_events", None, f"{context.instance_id}-waiter")
+    except Exception as exc:  # noqa: BLE001
+        return {"childError": str(exc)}
+    return "child completed"
+
+
+@bp.orchestration_trigger(context_name="context")
 def failing_child(context: df.DurableOrchestrationContext):
     yield context.call_activity("fail_always", None)
     return "unreachable"
