@@ -253,3 +253,32 @@ def test_delete_scale_set_is_idempotent(clients, target, emulator_admin):
     seq = emulator_admin.last_seq()
     assert compute.delete_scale_set(clients, t.sub, t.rg, "web__1") is False
     assert _writes(emulator_admin.requests_since(seq)) == []
+
+
+def test_throttled_write_is_retried_after_retry_after(clients, target, emulator_admin):
+    t = target
+    _create(clients, t)
+    path = f"/resourceGroups/{t.rg}/providers/Microsoft.Compute/virtualMachineScaleSets/web__1$"
+    emulator_admin.call("POST", "/_emulator/faults",
+                        {"method": "PATCH", "path": path, "status": 429, "times": 1, "retryAfter": "1"})
+    seq = emulator_admin.last_seq()
+    assert compute.set_capacity(clients, t.sub, t.rg, "web__1", 1).capacity == 1
+    patches = [e["status"] for e in emulator_admin.requests_since(seq) if e["method"] == "PATCH"]
+    assert patches == [429, 200]
+
+
+def test_persistent_throttling_and_failed_operations_propagate(clients, target, emulator_admin):
+    t = target
+    _create(clients, t)
+    path = f"/resourceGroups/{t.rg}/providers/Microsoft.Compute/virtualMachineScaleSets/web__1$"
+    try:
+        emulator_admin.call("POST", "/_emulator/faults",
+                            {"method": "PATCH", "path": path, "status": 429, "times": 20, "retryAfter": "0"})
+        with pytest.raises(HttpResponseError) as err:
+            compute.set_capacity(clients, t.sub, t.rg, "web__1", 1)
+        assert err.value.status_code == 429
+    finally:
+        emulator_admin.call("DELETE", "/_emulator/faults")
+    emulator_admin.call("POST", "/_emulator/faults", {"method": "PATCH", "path": path, "lroStatus": "Failed", "times": 1})
+    with pytest.raises(HttpResponseError):
+        compute.update_pools_and_tags(clients, t.sub, t.rg, "web__1", tags={"a": "b"})

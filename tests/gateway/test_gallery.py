@@ -35,3 +35,20 @@ def test_image_definition_exists(clients, target):
     t = target
     assert gallery.image_definition_exists(clients, t.image_definition_id()) is True
     assert gallery.image_definition_exists(clients, t.image_definition_id().replace(t.image, "other")) is False
+
+
+def test_image_version_replication_in_progress_then_completed(clients, target):
+    t = target
+    # 300 simulated seconds: about 3 s at the tests' time scale.
+    version_id = create_image_version(clients, t, "2.0.0", tags={"emulator.replicationSeconds": "300"})
+    first = gallery.get_image_version(clients, version_id)
+    assert first.replication_state == "InProgress"
+    wait_until(lambda: gallery.get_image_version(clients, version_id).replication_state == "Completed",
+               timeout=60, what="replication Completed")
+
+
+def test_image_version_replication_failed(clients, target):
+    t = target
+    version_id = create_image_version(clients, t, "3.0.0", tags={"emulator.replication": "failed",
+                                                                  "emulator.replicationSeconds": "0"})
+    assert gallery.get_image_version(clients, version_id).replication_state == "Failed"
