@@ -102,6 +102,8 @@ class NetworkBackend:
         for k in ("id", "name", "type", "etag", "systemData"):
             body.pop(k, None)
         self.validate(body)
+        # Network's default SKU when none is given
+        body.setdefault("sku", {"name": "Basic", "tier": "Regional"})
         lb = self.lbs.get((sub, rg, name))
         created = lb is None
         if not created:
