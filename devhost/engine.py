@@ -146,6 +146,7 @@ class Engine:
         self.orch_pool = ThreadPoolExecutor(self.max_orchestrators, thread_name_prefix="orchestrator")
         self.running: set[str] = set()
         self.inflight_activities: set[int] = set()
+        self.stalled: dict[str, float] = {}
         self.wake = asyncio.Event()
         self.stats = Stats()
         self._tasks: set[asyncio.Task] = set()
@@ -188,7 +189,11 @@ class Engine:
             try:
                 free = self.max_orchestrators - len(self.running)
                 if free > 0:
-                    for iid in self.store.ready_instances(now, free, self.running):
+                    t = loop.time()
+                    for iid, until in list(self.stalled.items()):
+                        if until <= t:
+                            del self.stalled[iid]
+                    for iid in self.store.ready_instances(now, free, self.running | set(self.stalled)):
                         self.running.add(iid)
                         self._spawn(self._run_instance(iid))
                 nxt = self.store.next_visible_after(now)
@@ -205,28 +210,33 @@ class Engine:
                 pass
 
     async def _run_instance(self, iid: str) -> None:
+        progressed = False
         try:
-            await self._process(iid)
+            progressed = await self._process(iid)
         except Exception:  # noqa: BLE001
             log.exception("error processing orchestration instance %s", iid)
             self.store.rollback()
         finally:
+            if not progressed:
+                # visible messages it could not use (or an error): back off instead of spinning on it
+                self.stalled[iid] = asyncio.get_running_loop().time() + 1.0
             self.running.discard(iid)
             self.wake.set()
 
     # ------------------------------------------------------------------ orchestrations
-    async def _process(self, iid: str) -> None:
+    async def _process(self, iid: str) -> bool:
+        """Process an instance's visible messages; False when nothing could be consumed."""
         store = self.store
         now = self.clock.now()
         inst = store.get_instance(iid)
         msgs = store.visible_messages(iid, now)
         if not msgs:
-            return
+            return True
         if inst is None or inst["status"] in TERMINAL:
             store.begin()
             store.delete_messages([m["id"] for m in msgs])
             store.commit()
-            return
+            return True
         eid = inst["execution_id"]
         consumed: list[int] = []
         control_events: list[dict[str, Any]] = []
@@ -237,7 +247,7 @@ class Engine:
                 consumed.append(m["id"])
                 if m["kind"] == "terminate":
                     self._terminate_now(inst, (m["event"] or {}).get("reason"), consumed)
-                    return
+                    return True
                 if m["kind"] == "suspend" and status in ("Running", "Pending"):
                     status = "Suspended"
                     control_events.append(self._event(EXECUTION_SUSPENDED, now, Reason=(m["event"] or {}).get("reason")))
@@ -292,7 +302,7 @@ class Engine:
             store.delete_messages(consumed)
             store.update_instance(iid, status=status, updated=now)
             store.commit()
-            return
+            return bool(consumed or control_events)
 
         fired = [parse_iso(e["FireAt"]) for e in batch if e["EventType"] == TIMER_FIRED and e.get("FireAt")]
         ts = max(fired) if fired else now
@@ -354,7 +364,7 @@ class Engine:
         # The world may have changed while the orchestrator ran (purge, restart with the same id).
         cur = store.get_instance(iid)
         if cur is None or cur["execution_id"] != eid:
-            return
+            return True
 
         actions = flatten_actions(state.get("actions"))
         scheduled = [a for a in actions if a.get("actionType") != A_WAIT_EVENT
@@ -432,6 +442,7 @@ class Engine:
             raise
         for row in new_activities:
             self._submit_activity(row)
+        return True
 
     def _check_determinism(self, recorded: list[dict[str, Any]], scheduled: list[dict[str, Any]],
                            state: dict[str, Any]) -> str | None:
