@@ -16,12 +16,15 @@ from ..core.errors import MissingRequiredProperty
 from ..core.resource import (
     TRACKED_KEYS,
     Store,
+    arr,
     check_properties_keys,
     check_top_level,
     merge_patch,
     norm_id,
+    obj,
     parse_id,
     rg_id,
+    typed,
 )
 from ..resources.exceptions import LocationRequired
 from .exceptions import (
@@ -201,39 +204,47 @@ class ComputeBackend:
         if not isinstance(cap, int) or isinstance(cap, bool) or not 0 <= cap <= MAX_CAPACITY:
             raise InvalidParameter(f"The value {cap!r} of parameter 'sku.capacity' is out of range. "
                                    f"The value must be between 0 and {MAX_CAPACITY}, inclusive.", target="sku.capacity")
+        typed(sku.get("name"), str, "sku.name")
         props = body.get("properties")
         if not isinstance(props, dict):
             raise MissingRequiredProperty("properties")
         check_properties_keys(props, "VirtualMachineScaleSet")
         profile = props.get("virtualMachineProfile")
-        if not isinstance(profile, dict):
+        if profile is None:
             raise MissingRequiredProperty("virtualMachineProfile")
+        profile = obj(profile, "virtualMachineProfile")
         check_properties_keys(profile, "VirtualMachineScaleSetVMProfile")
-        mode = (props.get("upgradePolicy") or {}).get("mode")
+        mode = obj(props.get("upgradePolicy"), "upgradePolicy").get("mode")
         if mode is not None and str(mode).lower() not in UPGRADE_MODES:
             raise InvalidParameter(f"The value '{mode}' of parameter 'upgradePolicy.mode' is not allowed. "
                                    f"Allowed values are Automatic, Manual, Rolling.", target="upgradePolicy.mode")
+        os_profile = obj(profile.get("osProfile"), "osProfile")
+        typed(os_profile.get("computerNamePrefix"), str, "osProfile.computerNamePrefix")
+        typed(os_profile.get("adminUsername"), str, "osProfile.adminUsername")
+        storage = obj(profile.get("storageProfile"), "storageProfile")
+        image_ref = obj(storage.get("imageReference"), "imageReference")
+        typed(image_ref.get("id"), str, "imageReference.id")
+        typed(storage.get("osDisk"), dict, "osDisk")
         vmss_id = f"{rg_id(sub, rg)}/providers/Microsoft.Compute/virtualMachineScaleSets/{name}"
-        nics = (profile.get("networkProfile") or {}).get("networkInterfaceConfigurations") or []
-        if not isinstance(nics, list):
-            raise InvalidParameter("'networkInterfaceConfigurations' must be an array.",
-                                   target="networkInterfaceConfigurations")
-        for nic in nics:
-            if not isinstance(nic, dict) or not nic.get("name"):
+        network = obj(profile.get("networkProfile"), "networkProfile")
+        for nic in arr(network.get("networkInterfaceConfigurations"), "networkInterfaceConfigurations"):
+            nic = obj(nic, "networkInterfaceConfigurations[]")
+            if not isinstance(nic.get("name"), str) or not nic["name"]:
                 raise MissingRequiredProperty("networkInterfaceConfigurations.name")
-            ipcs = (nic.get("properties") or {}).get("ipConfigurations")
-            if not isinstance(ipcs, list) or not ipcs:
+            ipcs = arr(obj(nic.get("properties"), "networkInterfaceConfigurations.properties")
+                       .get("ipConfigurations"), "ipConfigurations")
+            if not ipcs:
                 raise MissingRequiredProperty("ipConfigurations")
             for ipc in ipcs:
-                if not isinstance(ipc, dict) or not ipc.get("name"):
+                ipc = obj(ipc, "ipConfigurations[]")
+                if not isinstance(ipc.get("name"), str) or not ipc["name"]:
                     raise MissingRequiredProperty("ipConfigurations.name")
-                pools = (ipc.get("properties") or {}).get("loadBalancerBackendAddressPools") or []
-                if not isinstance(pools, list):
-                    raise InvalidParameter("'loadBalancerBackendAddressPools' must be an array.",
-                                           target="loadBalancerBackendAddressPools")
-                for pool in pools:
-                    if not isinstance(pool, dict) or not pool.get("id"):
+                ipc_props = obj(ipc.get("properties"), "ipConfigurations.properties")
+                for pool in arr(ipc_props.get("loadBalancerBackendAddressPools"), "loadBalancerBackendAddressPools"):
+                    pool = obj(pool, "loadBalancerBackendAddressPools[]")
+                    if not pool.get("id"):
                         raise MissingRequiredProperty("loadBalancerBackendAddressPools.id")
+                    typed(pool["id"], str, "loadBalancerBackendAddressPools.id")
                     if not self.emulator.network.pool_exists(pool["id"]):
                         raise InvalidResourceReference(pool["id"], vmss_id)
         self.resolve_image((profile.get("storageProfile") or {}).get("imageReference"))
@@ -270,6 +281,8 @@ class ComputeBackend:
             raise ScaleSetBeingDeleted(ss.name)
         check_top_level(patch, SCALE_SET_KEYS, "VirtualMachineScaleSetUpdate")
         patch = copy.deepcopy(patch)
+        for key in ("sku", "properties"):
+            typed(patch.get(key), dict, key)
         for k in ("id", "name", "type", "etag", "systemData", "location"):
             patch.pop(k, None)
         props = patch.get("properties")

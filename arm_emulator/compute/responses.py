@@ -6,7 +6,7 @@ import copy
 
 from ..core.errors import MissingRequiredProperty
 from ..core.http import Context, Response
-from ..core.resource import TRACKED_KEYS, check_properties_keys, check_top_level
+from ..core.resource import TRACKED_KEYS, arr, check_properties_keys, check_top_level, obj, typed
 from ..resources.exceptions import LocationRequired
 from .exceptions import InvalidParameter
 from .galleries import Gallery, GalleryImage, ImageVersion, check_version_name
@@ -128,6 +128,21 @@ def _check(body: dict, what: str) -> None:
     if not body.get("location"):
         raise LocationRequired()
     check_properties_keys(body.get("properties"), what)
+    props = body.get("properties") or {}
+    typed(props.get("identifier"), dict, "identifier")
+    for key in ("osType", "osState", "description"):
+        typed(props.get(key), str, key)
+    prof = obj(props.get("publishingProfile"), "publishingProfile")
+    for region in arr(prof.get("targetRegions"), "targetRegions"):
+        region = obj(region, "targetRegions[]")
+        if not isinstance(region.get("name"), str):
+            raise MissingRequiredProperty("targetRegions.name")
+        typed(region.get("regionalReplicaCount"), int, "targetRegions.regionalReplicaCount")
+        typed(region.get("storageAccountType"), str, "targetRegions.storageAccountType")
+    typed(prof.get("replicaCount"), int, "replicaCount")
+    typed(prof.get("storageAccountType"), str, "storageAccountType")
+    typed(prof.get("excludeFromLatest"), bool, "excludeFromLatest")
+    typed(props.get("storageProfile"), dict, "storageProfile")
 
 
 def _finish_creating(ctx: Context, obj, sub: str, location: str, duration: float, created: bool):
@@ -206,8 +221,9 @@ def put_image(ctx: Context) -> Response:
         if props.get(req) is None:
             raise MissingRequiredProperty(req)
     for req in ("publisher", "offer", "sku"):
-        if not (props.get("identifier") or {}).get(req):
+        if not props["identifier"].get(req):
             raise MissingRequiredProperty(f"identifier.{req}")
+        typed(props["identifier"][req], str, f"identifier.{req}")
     g = store.gallery(sub, rg, ctx.params["galleryName"])
     name = ctx.params["galleryImageName"]
     key = (sub, rg, g.name, name)

@@ -15,6 +15,12 @@ TRACKED_KEYS = {"id", "name", "type", "location", "tags", "properties", "etag", 
                 "managedBy", "kind", "identity", "sku", "plan", "zones", "extendedLocation"}
 
 
+_ENVELOPE_TYPES = {"location": str, "tags": dict, "sku": dict, "properties": dict, "identity": dict,
+                   "plan": dict, "extendedLocation": dict, "zones": list, "placement": dict, "kind": str,
+                   "managedBy": str}
+_TYPE_NAMES = {str: "a string", dict: "a JSON object", list: "an array", int: "an integer", bool: "a boolean"}
+
+
 def check_top_level(body: dict, allowed: set[str], what: str) -> None:
     unknown = sorted(k for k in body if k not in allowed)
     if unknown:
@@ -22,6 +28,30 @@ def check_top_level(body: dict, allowed: set[str], what: str) -> None:
             f"The request content was invalid and could not be deserialized: could not find member "
             f"'{unknown[0]}' on object of type '{what}'. Unknown top-level properties: {unknown}.",
             target=unknown[0])
+    for key, kind in _ENVELOPE_TYPES.items():
+        typed(body.get(key), kind, key)
+    tags = body.get("tags") or {}
+    for k, v in tags.items():
+        if not isinstance(v, str):
+            raise InvalidRequestContent(f"The value of tag '{k}' must be a string.", target="tags")
+
+
+def typed(value: Any, kind: type, where: str) -> Any:
+    """`value` unless it is present with the wrong JSON type (a 400 like ARM's deserializer gives)."""
+    ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+    if value is not None and not ok:
+        raise InvalidRequestContent(
+            f"The request content was invalid and could not be deserialized: '{where}' must be "
+            f"{_TYPE_NAMES.get(kind, kind.__name__)}.", target=where)
+    return value
+
+
+def obj(value: Any, where: str) -> dict:
+    return typed(value, dict, where) or {}
+
+
+def arr(value: Any, where: str) -> list:
+    return typed(value, list, where) or []
 
 
 def check_properties_keys(props: Any, what: str) -> None:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
-from ..core.resource import TRACKED_KEYS, Store, check_properties_keys, check_top_level, merge_patch, rg_id
+from ..core.resource import (
+    TRACKED_KEYS,
+    Store,
+    check_properties_keys,
+    check_top_level,
+    merge_patch,
+    rg_id,
+    typed,
+)
 from ..resources.exceptions import LocationRequired
 from .exceptions import AutoscaleNotFound, InvalidParameter, MissingRequiredProperty
 
@@ -63,8 +71,13 @@ def validate(body: dict) -> None:
                                    f"maximum {hi}.", target="profiles.capacity")
         if not isinstance(prof.get("rules", []), list):
             raise InvalidParameter("'rules' must be an array.", target="profiles.rules")
+        typed(prof["name"], str, "profiles.name")
     if not props.get("targetResourceUri"):
         raise MissingRequiredProperty("targetResourceUri")
+    typed(props["targetResourceUri"], str, "targetResourceUri")
+    typed(props.get("name"), str, "name")
+    typed(props.get("enabled"), bool, "enabled")
+    typed(props.get("notifications"), list, "notifications")
 
 
 class InsightsBackend:

@@ -6,7 +6,17 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from ..core.resource import TRACKED_KEYS, Store, check_properties_keys, check_top_level, etag, norm_id, rg_id
+from ..core.resource import (
+    TRACKED_KEYS,
+    Store,
+    check_properties_keys,
+    check_top_level,
+    etag,
+    norm_id,
+    obj,
+    rg_id,
+    typed,
+)
 from ..resources.exceptions import LocationRequired
 from .exceptions import InUsePool, InvalidParameter, MissingRequiredProperty, ResourceNotFound
 
@@ -90,11 +100,15 @@ class NetworkBackend:
             for item in items:
                 if not isinstance(item, dict) or not item.get("name"):
                     raise MissingRequiredProperty(f"{coll}.name")
+                typed(item["name"], str, f"{coll}.name")
                 if item["name"].lower() in seen:
                     raise InvalidParameter(f"Two elements of '{coll}' are named '{item['name']}'.",
                                            code="DuplicateResourceName", target=coll)
                 seen.add(item["name"].lower())
                 check_properties_keys(item.get("properties"), coll)
+                for ref in ("backendAddressPool", "frontendIPConfiguration", "probe", "subnet", "publicIPAddress"):
+                    ref_obj = obj((item.get("properties") or {}).get(ref), f"{coll}.{ref}")
+                    typed(ref_obj.get("id"), str, f"{coll}.{ref}.id")
 
     def put(self, sub: str, rg: str, name: str, body: dict) -> tuple[LoadBalancer, bool]:
         group = self.emulator.resources.require(sub, rg)
