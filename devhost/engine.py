@@ -337,11 +337,11 @@ class Engine:
                     orig = sched[root]
                     new_meta = {**orig["_meta"], "rescheduled": True}
                     if orig["EventType"] == TASK_SCHEDULED:
-                        resched = self._event(TASK_SCHEDULED, ts, EventId=next_seq, Name=orig["Name"],
+                        resched = self._event(TASK_SCHEDULED, ts, EventId=next_seq, Name=orig["Name"], Version="",
                                               Input=orig.get("Input"), _meta=new_meta)
                         retry_work.append(("activity", resched))
                     else:
-                        resched = self._event(SUB_CREATED, ts, EventId=next_seq, Name=orig["Name"],
+                        resched = self._event(SUB_CREATED, ts, EventId=next_seq, Name=orig["Name"], Version="",
                                               InstanceId=meta.get("childId") or f"{iid}:{next_seq:04d}",
                                               Input=orig.get("Input"), _meta=new_meta)
                         retry_work.append(("sub", resched))
@@ -479,7 +479,7 @@ class Engine:
             meta: dict[str, Any] = {"root": task_id}
             if t == A_CALL_ACTIVITY_RETRY:
                 meta["retry"] = a.get("retryOptions") or {}
-            ev = self._event(TASK_SCHEDULED, ts, EventId=task_id, Name=a.get("functionName"), Input=a.get("input"),
+            ev = self._event(TASK_SCHEDULED, ts, EventId=task_id, Name=a.get("functionName"), Version="", Input=a.get("input"),
                              _meta=meta)
             return ev, ("activity", ev)
         if t in (A_CALL_SUB, A_CALL_SUB_RETRY):
@@ -487,7 +487,8 @@ class Engine:
             meta = {"root": task_id, "childId": a.get("instanceId")}
             if t == A_CALL_SUB_RETRY:
                 meta["retry"] = a.get("retryOptions") or {}
-            ev = self._event(SUB_CREATED, ts, EventId=task_id, Name=a.get("functionName"), InstanceId=child,
+            ev = self._event(SUB_CREATED, ts, EventId=task_id, Name=a.get("functionName"), Version=a.get("version") or "",
+                             InstanceId=child,
                              Input=a.get("input"), _meta=meta)
             return ev, ("sub", ev)
         # durable timer

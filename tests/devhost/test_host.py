@@ -163,6 +163,10 @@ def test_timer_triggers_fire_and_local_settings_values_yield_to_the_environment(
             time.sleep(0.05)
         assert journal.read_text().count("tick") >= 2
         assert "Executing 'Functions.every_second' (Reason='Timer fired at" in h.log_text()
+        # admin API: run a non-HTTP function now (admin level: needs the key)
+        assert h.http.post("/admin/functions/every_second", json={}).status_code == 401
+        assert h.http.post("/admin/functions/every_second", params=h.key, json={}).status_code == 202
+        assert h.http.post("/admin/functions/nope", params=h.key, json={}).status_code == 404
     finally:
         h.stop()
 
