@@ -86,19 +86,27 @@ class Emulator:
         method = method.upper()
         path = normalise_path(raw_path)
         with self.lock:
-            self.tick()
-            now = self.clock.now()
-            if path == "/_emulator" or path.startswith("/_emulator/"):
-                return self._admin(method, path, body)
-            query = dict(parse_qsl(query_string, keep_blank_values=True))
-            ctx = Context(self, method, path, query, body, base_url, now=now)
-            response = self._arm(ctx, headers)
-            response.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))
-            response.headers.setdefault("x-ms-correlation-request-id",
-                                        headers.get("x-ms-client-request-id") or str(uuid.uuid4()))
-            self.requests.add(self.clock.iso(now), method, path, query_string, response.status)
-            self._observe(now)
+            response = self._handle_locked(method, path, query_string, headers, body, base_url)
+            # encoded under the lock: bodies may share lists with live state
+            if response.body is not None:
+                response.body = response.encode()
             return response
+
+    def _handle_locked(self, method: str, path: str, query_string: str, headers: dict[str, str], body: bytes,
+                       base_url: str) -> Response:
+        self.tick()
+        now = self.clock.now()
+        if path == "/_emulator" or path.startswith("/_emulator/"):
+            return self._admin(method, path, body)
+        query = dict(parse_qsl(query_string, keep_blank_values=True))
+        ctx = Context(self, method, path, query, body, base_url, now=now)
+        response = self._arm(ctx, headers)
+        response.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))
+        response.headers.setdefault("x-ms-correlation-request-id",
+                                    headers.get("x-ms-client-request-id") or str(uuid.uuid4()))
+        self.requests.add(self.clock.iso(now), method, path, query_string, response.status)
+        self._observe(now)
+        return response
 
     def _arm(self, ctx: Context, headers: dict[str, str]) -> Response:
         throttle_headers: dict[str, str] = {}

@@ -175,3 +175,51 @@ def test_no_bad_body_ever_gets_a_500(http, rg, body, method, tail):
     assert r.status_code < 500, r.text
     if r.status_code >= 400:
         assert set(r.json()["error"]) >= {"code", "message"}
+
+
+def _paths(value, prefix=()):
+    """Every path into a JSON document (dict keys and list indexes)."""
+    yield prefix
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _paths(v, (*prefix, i))
+
+
+def _replace(doc, path, new):
+    if not path:
+        return new
+    doc = json.loads(json.dumps(doc))
+    cur = doc
+    for part in path[:-1]:
+        cur = cur[part]
+    cur[path[-1]] = new
+    return doc
+
+
+VALID_SCALE_SET = {
+    "location": LOCATION, "tags": {"a": "b"}, "sku": {"name": "Standard_D2s_v3", "capacity": 1},
+    "properties": {"upgradePolicy": {"mode": "Manual"}, "virtualMachineProfile": {
+        "osProfile": {"computerNamePrefix": "vm", "adminUsername": "u"},
+        "storageProfile": {"imageReference": {"publisher": "p", "offer": "o", "sku": "s", "version": "latest"}},
+        "networkProfile": {"networkInterfaceConfigurations": [{"name": "nic", "properties": {
+            "primary": True, "ipConfigurations": [{"name": "ip", "properties": {
+                "loadBalancerBackendAddressPools": []}}]}}]}}}}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), method=st.sampled_from(["PUT", "PATCH"]))
+def test_a_valid_scale_set_body_with_one_wrongly_typed_part_never_gets_a_500(http, rg, data, method):
+    paths = list(_paths(VALID_SCALE_SET))
+    path = data.draw(st.sampled_from(paths))
+    body = _replace(VALID_SCALE_SET, path, data.draw(json_values))
+    url = _vmss_url(rg, "mut")
+    if method == "PATCH":
+        http.put(url, json=VALID_SCALE_SET, headers=TOKEN)
+    r = http.request(method, url, content=json.dumps(body).encode(),
+                     headers={**TOKEN, "Content-Type": "application/json"})
+    assert r.status_code < 500, r.text
+    listed = http.get(url.replace("/mut?", "/mut/virtualMachines?$expand=instanceView&"), headers=TOKEN)
+    assert listed.status_code < 500, listed.text
