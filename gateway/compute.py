@@ -260,8 +260,9 @@ def update_pools_and_tags(
     primary IP configuration's pools are the current ones minus `remove_pool_ids` plus `add_pool_ids`
     (ids compared case-insensitively), and `tags` as the complete new tag set (PATCH replaces tags;
     None leaves tags alone). `merge_tags` (optional) is laid over `tags`, or over the tags of the fresh
-    GET when `tags` is None (e.g. `merge_tags={"BG_VERSION": "BLUE"}`). Returns False, with no PATCH, when both already hold. The instances pick
-    the change up only through `manual_upgrade` (upgrade policy Manual).
+    GET when `tags` is None (e.g. `merge_tags={"BG_VERSION": "BLUE"}`). Returns False, with no PATCH,
+    when both already hold. The instances pick the change up only through `manual_upgrade` (upgrade
+    policy Manual). Raises `NotFoundError` when the scale set does not exist.
     """
     model = _require_model(c, sub, rg, name)
     body = model.as_dict(exclude_readonly=True)

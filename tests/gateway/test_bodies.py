@@ -90,3 +90,32 @@ def test_resource_ids_parse_case_insensitively():
                 f"/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i/versions/latest"):
         with pytest.raises(InvalidResourceIdError):
             parse_image_version_id(bad)
+
+
+def test_new_scale_set_body_clears_every_pool_but_the_stage_pool():
+    ip = {"name": "ip", "properties": {"primary": True, "subnet": {"id": "/subnet"},
+                                       "loadBalancerBackendAddressPools": [{"id": "/prod"}],
+                                       "loadBalancerInboundNatPools": [{"id": "/nat"}],
+                                       "applicationGatewayBackendAddressPools": [{"id": "/agw"}]}}
+    base = cm.VirtualMachineScaleSet({
+        "location": "westus", "sku": {"name": "Standard_B2s", "capacity": 5}, "tags": {"old": "x"},
+        "properties": {"provisioningState": "Succeeded", "uniqueId": "u", "timeCreated": "2026-01-01T00:00:00Z",
+                       "virtualMachineProfile": {"storageProfile": {"imageReference": {
+                           "publisher": "p", "offer": "o", "sku": "s", "version": "latest"}},
+                           "networkProfile": {"networkInterfaceConfigurations": [
+                               {"name": "nic", "properties": {"primary": True, "ipConfigurations": [ip]}}]}}},
+    })
+    body = compute.new_scale_set_body(base, "/img", {"new": "y"}, "/stage")
+    wire = _wire(cm.VirtualMachineScaleSet(body))
+    assert wire["sku"] == {"name": "Standard_B2s", "capacity": 0}
+    assert wire["tags"] == {"new": "y"}
+    assert not {"provisioningState", "uniqueId", "timeCreated"} & set(wire["properties"])
+    assert wire["properties"]["virtualMachineProfile"]["storageProfile"]["imageReference"] == {"id": "/img"}
+    got = wire["properties"]["virtualMachineProfile"]["networkProfile"]["networkInterfaceConfigurations"][0]
+    props = got["properties"]["ipConfigurations"][0]["properties"]
+    assert props["loadBalancerBackendAddressPools"] == [{"id": "/stage"}]
+    assert props["loadBalancerInboundNatPools"] == [] and props["applicationGatewayBackendAddressPools"] == []
+    # The base model object is not modified.
+    assert base.as_dict()["properties"]["virtualMachineProfile"]["networkProfile"][
+        "networkInterfaceConfigurations"][0]["properties"]["ipConfigurations"][0]["properties"][
+        "loadBalancerBackendAddressPools"] == [{"id": "/prod"}]

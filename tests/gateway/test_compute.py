@@ -282,3 +282,13 @@ def test_persistent_throttling_and_failed_operations_propagate(clients, target, 
     emulator_admin.call("POST", "/_emulator/faults", {"method": "PATCH", "path": path, "lroStatus": "Failed", "times": 1})
     with pytest.raises(HttpResponseError):
         compute.update_pools_and_tags(clients, t.sub, t.rg, "web__1", tags={"a": "b"})
+
+
+def test_merge_tags_lays_tags_over_the_fresh_ones(clients, target, emulator_admin):
+    t = target
+    _create(clients, t)
+    seq = emulator_admin.last_seq()
+    assert compute.update_pools_and_tags(clients, t.sub, t.rg, "web__1", merge_tags={"BG_VERSION": "BLUE"}) is True
+    assert compute.get_scale_set(clients, t.sub, t.rg, "web__1").tags == {**TAGS, "BG_VERSION": "BLUE"}
+    assert compute.update_pools_and_tags(clients, t.sub, t.rg, "web__1", merge_tags={"BG_VERSION": "BLUE"}) is False
+    assert [m for m, _ in _writes(emulator_admin.requests_since(seq))] == ["PATCH"]
