@@ -521,7 +521,8 @@ class DevHost:
         kind = (request.headers.get("aeg-event-type") or "").lower()
         if kind == "subscriptionvalidation" or (
                 events[0].get("eventType") == "Microsoft.EventGrid.SubscriptionValidationEvent"):
-            code = (events[0].get("data") or {}).get("validationCode")
+            data = events[0].get("data")
+            code = data.get("validationCode") if isinstance(data, dict) else None
             if not code:
                 return error_json(400, "SubscriptionValidation event without data.validationCode")
             log.info("Event Grid subscription validated for function '%s'", name)
