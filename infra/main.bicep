@@ -122,7 +122,7 @@ module imageEvents 'modules/image-events.bicep' = if (eventScope != 'none') {
   name: 'vmssbg-image-events'
   scope: resourceGroup(galleryResourceGroup)
   params: {
-    eventScope: eventScope
+    eventScope: eventScope == 'subscription' ? 'subscription' : 'resourceGroup'
     topicName: eventScope == 'subscription' ? 'vmssbg-subscription-events' : 'vmssbg-${galleryResourceGroup}-events'
     functionAppId: app.outputs.id
     functionAppHostName: app.outputs.defaultHostName
