@@ -482,7 +482,7 @@ class ComputeBackend:
         return out
 
     # ------------------------------------------------------------------ rendering
-    def scale_set_json(self, ss: ScaleSet) -> dict:
+    def scale_set_json(self, ss: ScaleSet, expand_user_data: bool = False) -> dict:
         body = copy.deepcopy(ss.body)
         out = {"id": ss.id, "name": ss.name, "type": "Microsoft.Compute/virtualMachineScaleSets",
                "location": ss.location}
@@ -490,7 +490,7 @@ class ComputeBackend:
             if k in body:
                 out[k] = body[k]
         props = body.get("properties") or {}
-        props["virtualMachineProfile"] = copy.deepcopy(ss.models[ss.model_version])
+        props["virtualMachineProfile"] = _without_secrets(ss.models[ss.model_version], expand_user_data)
         props.setdefault("upgradePolicy", {"mode": "Manual"})
         props.setdefault("orchestrationMode", "Uniform")
         props["provisioningState"] = ss.provisioning_state
@@ -583,6 +583,24 @@ class ComputeBackend:
                           "time": self.clock.iso(self.clock.now())}],
             "orchestrationServices": [],
         }
+
+
+def _without_secrets(profile: dict, keep_user_data: bool) -> dict:
+    """What Compute returns of a model: never the admin password, custom data or extensions'
+    protected settings; userData only when asked for with $expand=userData."""
+    profile = copy.deepcopy(profile)
+    if not keep_user_data:
+        profile.pop("userData", None)
+    os_profile = profile.get("osProfile")
+    if isinstance(os_profile, dict):
+        os_profile.pop("adminPassword", None)
+        os_profile.pop("customData", None)
+    extensions = (profile.get("extensionProfile") or {}).get("extensions")
+    for ext in extensions if isinstance(extensions, list) else []:
+        if isinstance(ext, dict) and isinstance(ext.get("properties"), dict):
+            ext["properties"].pop("protectedSettings", None)
+            ext["properties"].pop("protectedSettingsFromKeyVault", None)
+    return profile
 
 
 def _version_key(image_key: str) -> tuple:

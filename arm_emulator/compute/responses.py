@@ -41,7 +41,8 @@ def patch_scale_set(ctx: Context) -> Response:
 def get_scale_set(ctx: Context) -> Response:
     sub, rg = _p(ctx)
     backend = ctx.emulator.compute
-    return Response(200, backend.scale_set_json(backend.get(sub, rg, ctx.params["vmScaleSetName"])))
+    expand = "userdata" in (ctx.q("$expand") or "").lower()
+    return Response(200, backend.scale_set_json(backend.get(sub, rg, ctx.params["vmScaleSetName"]), expand))
 
 
 def list_scale_sets(ctx: Context) -> Response:

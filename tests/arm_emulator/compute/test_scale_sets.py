@@ -210,3 +210,20 @@ def test_waiting_for_provisioning_needs_no_client_activity(compute, seed):
         seed.rg, "idle", scale_set(image.id, [], capacity=1), polling=False)
     wait_until(lambda: compute.virtual_machine_scale_set_vms.get(seed.rg, "idle", "0").provisioning_state
                == "Succeeded", "instance provisioned")
+
+
+def test_secrets_are_never_returned_and_user_data_only_on_request(compute, seed):
+    image = seed.version(compute, "1.0.0")
+    model = scale_set(image.id, [], capacity=1)
+    model.virtual_machine_profile.os_profile.admin_password = "S3cret!-never-echoed"
+    model.virtual_machine_profile.user_data = "ZWNobyBoaQ=="
+    created = compute.virtual_machine_scale_sets.begin_create_or_update(seed.rg, "secret", model).result()
+    assert created.virtual_machine_profile.os_profile.admin_password is None
+    assert created.virtual_machine_profile.user_data is None
+    expanded = compute.virtual_machine_scale_sets.get(seed.rg, "secret", expand="userData")
+    assert expanded.virtual_machine_profile.user_data == "ZWNobyBoaQ=="
+    # the password is kept (not returned): a PATCH of other fields does not make a new model
+    patched = compute.virtual_machine_scale_sets.begin_update(
+        seed.rg, "secret", cm.VirtualMachineScaleSetUpdate(tags={"k": "v"})).result()
+    assert patched.tags == {"k": "v"}
+    assert compute.virtual_machine_scale_set_vms.get(seed.rg, "secret", "0").latest_model_applied is True
