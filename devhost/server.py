@@ -119,6 +119,15 @@ class DevHost:
         # The extension's default is NonRunningStates: starting an id that is still running fails.
         self.overridable = str(durable.get("overridableExistingInstanceStates") or "NonRunningStates")
         self.function_key = os.environ.get("FUNCTION_KEY", "")
+        level = ((self.host_json.get("logging") or {}).get("logLevel") or {}).get("default")
+        levels = {"trace": logging.DEBUG, "debug": logging.DEBUG, "information": logging.INFO,
+                  "warning": logging.WARNING, "error": logging.ERROR, "critical": logging.CRITICAL,
+                  "none": logging.CRITICAL + 10}
+        root = logging.getLogger()
+        if isinstance(level, str) and level.lower() in levels and root.level != logging.DEBUG:
+            root.setLevel(levels[level.lower()])
+            # the host's own invocation lines follow the same rule
+            logging.getLogger("Host.Function").setLevel(levels[level.lower()])
 
     async def startup(self) -> None:
         self.load_configuration()
