@@ -176,7 +176,9 @@ class BlueGreenDeployment:
         try:
             yield from self.acquire_lock()
         except TargetBusy as busy:
-            return self.finish(DeploymentStatus.FAILED, str(busy))
+            outcome = self.finish(DeploymentStatus.FAILED, str(busy))
+            self.publish(**outcome)
+            return outcome
         try:
             yield from self.step(S.SETUP, self.setup)
             yield from self.step(S.UPGRADE, self.upgrade)
@@ -199,13 +201,15 @@ class BlueGreenDeployment:
         except Exception as exc:
             outcome = yield from self.fail(_clean(exc))
         yield self.call("release_target_lock", LockInput(self.input.lock_key, self.id))
+        self.publish(**outcome)
         return outcome
 
     def finish(self, status: DeploymentStatus, error: str | None, phase: str = "Completed") -> dict[str, Any]:
+        """The final view. It is published only after the lock is released (see `run`): a client that
+        sees a terminal status must be able to start the next deployment at once."""
         if status in (DeploymentStatus.FAILED, DeploymentStatus.ROLLED_BACK):
             phase = status.value
-        self.publish(status=status.value, phase=phase, error=error, waitInstanceId=None)
-        return dict(self.view)
+        return {**self.view, "status": status.value, "phase": phase, "error": error, "waitInstanceId": None}
 
     def acquire_lock(self):
         give_up = self.now() + BUSY_MAX_WAIT

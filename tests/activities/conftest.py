@@ -3,6 +3,8 @@ pointed at the private ARM emulator and Azurite."""
 
 from __future__ import annotations
 
+import ssl
+
 import httpx
 import pytest
 
@@ -37,4 +39,4 @@ def seeded(arm_emulator, target) -> list[str]:
 
 @pytest.fixture
 def emulator_admin(arm_emulator) -> httpx.Client:
-    return httpx.Client(base_url=arm_emulator.endpoint, verify=str(arm_emulator.ca_bundle), timeout=30)
+    return httpx.Client(base_url=arm_emulator.endpoint, verify=ssl.create_default_context(cafile=str(arm_emulator.ca_bundle)), timeout=30)

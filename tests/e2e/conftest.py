@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import ssl
 import uuid
 
 import httpx
@@ -63,7 +64,7 @@ def seeded(seeder) -> list[str]:
 
 @pytest.fixture
 def emulator_admin(arm_emulator) -> httpx.Client:
-    return httpx.Client(base_url=arm_emulator.endpoint, verify=str(arm_emulator.ca_bundle), timeout=30)
+    return httpx.Client(base_url=arm_emulator.endpoint, verify=ssl.create_default_context(cafile=str(arm_emulator.ca_bundle)), timeout=30)
 
 
 def spec_for(target: Target, image_id: str, **overrides) -> dict:
