@@ -757,8 +757,12 @@ class Engine:
             return 410
         now = self.clock.now()
         self.store.begin()
+        # As the extension does: the request body is parsed into a JSON value and that value is
+        # serialized again into the EventRaised event.  The SDK's client double-encodes its payload
+        # (json=json.dumps(data)), so an orchestrator receives what it raised as a JSON *string*
+        # (azure-functions-durable-python#295); devhost keeps that quirk so apps behave as on Azure.
         self.store.add_message(iid, None, "event", now,
-                               self._event(EVENT_RAISED, now, Name=name, Input=input_for_context(body_value)))
+                               self._event(EVENT_RAISED, now, Name=name, Input=json.dumps(body_value)))
         self.store.commit()
         self.wake.set()
         return 202

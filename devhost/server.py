@@ -341,9 +341,19 @@ class DevHost:
             return Response(status_code=404)
         op = parts[2].lower()
         if op == "raiseevent" and len(parts) == 4 and method == "POST":
-            ok, value = await self._json_body(request)
-            if not ok:
+            inst = self.engine.store.get_instance(iid)
+            if inst is None:
+                return Response(status_code=404)
+            if inst["status"] in TERMINAL:
+                return Response(status_code=410)
+            media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+            if media != "application/json":
                 return error_json(400, "Only application/json request content is supported")
+            raw = await request.body()
+            try:
+                value = json.loads(raw)
+            except ValueError:  # an empty body included, as JToken.Load rejects it
+                return error_json(400, "Invalid JSON content")
             return Response(status_code=self.engine.raise_event(iid, parts[3], value))
         if len(parts) == 3 and method == "POST":
             reason = request.query_params.get("reason")

@@ -244,3 +244,16 @@ def test_terminating_a_sub_orchestration_fails_the_parents_task(host):
     assert r.status_code == 202
     done = host.wait(iid)
     assert "was terminated: operator said so" in done["output"]["childError"]
+
+
+def test_event_data_encoding_matches_azure_for_the_http_api_and_the_sdk_client(host):
+    """sendEventPostUri delivers the JSON value; the SDK's raise_event delivers its JSON text."""
+    iid = host.start("wait_two_events")["id"]
+    assert host.raise_event(iid, "A", {"decision": "approve"}).status_code == 202
+    r = host.http.post("/api/client/raise", params=host.key, json={"id": iid, "event": "B", "data": "approve"})
+    assert r.status_code == 200
+    assert host.wait(iid)["output"] == [{"decision": "approve"}, '"approve"']
+    other = host.start("wait_two_events")["id"]
+    base = f"/runtime/webhooks/durabletask/instances/{other}/raiseEvent/A"
+    assert host.http.post(base, params=host.key, content=b"{}", headers={"content-type": "text/plain"}).status_code == 400
+    assert host.http.post(base, params=host.key, content=b"", headers={"content-type": "application/json"}).status_code == 400

@@ -59,7 +59,7 @@ def test_nondeterminism_is_detected_and_fails_the_instance(tmp_path):
                 break
             time.sleep(0.02)
         marker.write_text("the orchestrator now calls 'step' first")
-        assert host.raise_event(iid, "Go", None).status_code == 202
+        assert host.raise_event(iid, "Go", True).status_code == 202
         done = host.wait(iid)
         assert done["runtimeStatus"] == "Failed"
         assert "NonDeterministicOrchestrationException" in done["output"]
