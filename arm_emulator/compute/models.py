@@ -430,6 +430,25 @@ class ComputeBackend:
                                        location=ss.location, duration=UPGRADE_SECONDS, on_done=apply,
                                        on_failed=undo)
 
+    def delete_instances(self, ctx, ss: ScaleSet, instance_ids: list) -> object:
+        """Delete named instances; capacity drops by as many (Compute's VMSS delete-instances)."""
+        if ss.deleting:
+            from .exceptions import ScaleSetBeingDeleted
+            raise ScaleSetBeingDeleted(ss.name)
+        live = {i.instance_id: i for i in ss.live_instances()}
+        chosen = []
+        for raw in instance_ids:
+            iid = str(raw)
+            if iid not in live:
+                raise NotActiveInstance(iid)
+            if live[iid] not in chosen:
+                chosen.append(live[iid])
+        for inst in chosen:
+            self._remove_instance(ss, inst, ctx.now + SCALE_IN_SECONDS)
+        ss.body["sku"]["capacity"] = len(ss.live_instances())
+        return self.emulator.lro.start(ctx, subscription=ss.subscription, provider="Microsoft.Compute",
+                                       location=ss.location, duration=SCALE_IN_SECONDS)
+
     def delete(self, ctx, sub: str, rg: str, name: str):
         ss = self.scale_sets.get((sub, rg, name))
         if ss is None:

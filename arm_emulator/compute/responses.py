@@ -73,6 +73,28 @@ def manual_upgrade(ctx: Context) -> Response:
     return _lro_answer(ctx, 202, None, op, location=True)
 
 
+def delete_instances(ctx: Context) -> Response:
+    sub, rg = _p(ctx)
+    backend = ctx.emulator.compute
+    ss = backend.get(sub, rg, ctx.params["vmScaleSetName"])
+    body = ctx.json()
+    check_top_level(body, {"instanceIds"}, "VirtualMachineScaleSetVMInstanceRequiredIDs")
+    ids = body.get("instanceIds")
+    if not isinstance(ids, list) or not ids:
+        raise MissingRequiredProperty("instanceIds")
+    return _lro_answer(ctx, 202, None, backend.delete_instances(ctx, ss, ids), location=True)
+
+
+def delete_vm(ctx: Context) -> Response:
+    sub, rg = _p(ctx)
+    backend = ctx.emulator.compute
+    ss = backend.get(sub, rg, ctx.params["vmScaleSetName"])
+    inst = ss.instances.get(ctx.params["instanceId"])
+    if inst is None or inst.provisioning_state == "Deleting":
+        return Response(204)
+    return _lro_answer(ctx, 202, None, backend.delete_instances(ctx, ss, [inst.instance_id]), location=True)
+
+
 def scale_set_instance_view(ctx: Context) -> Response:
     sub, rg = _p(ctx)
     backend = ctx.emulator.compute

@@ -12,4 +12,6 @@ url_paths = [
     route("GET", "/subscriptions/{subscriptionId}/providers/Microsoft.Network/loadBalancers", r.list_lbs),
     route("GET", LB + "/backendAddressPools", r.list_pools),
     route("GET", LB + "/backendAddressPools/{backendAddressPoolName}", r.get_pool),
+    route("PUT", LB + "/backendAddressPools/{backendAddressPoolName}", r.put_pool),
+    route("DELETE", LB + "/backendAddressPools/{backendAddressPoolName}", r.delete_pool),
 ]

@@ -227,3 +227,15 @@ def test_secrets_are_never_returned_and_user_data_only_on_request(compute, seed)
         seed.rg, "secret", cm.VirtualMachineScaleSetUpdate(tags={"k": "v"})).result()
     assert patched.tags == {"k": "v"}
     assert compute.virtual_machine_scale_set_vms.get(seed.rg, "secret", "0").latest_model_applied is True
+
+
+def test_deleting_named_instances_lowers_capacity(compute, network, seed):
+    image = seed.version(compute, "1.0.0")
+    vmss = compute.virtual_machine_scale_sets
+    vmss.begin_create_or_update(seed.rg, "del", scale_set(image.id, [seed.prod_pool], capacity=3)).result()
+    vmss.begin_delete_instances(seed.rg, "del", cm.VirtualMachineScaleSetVMInstanceRequiredIDs(
+        instance_ids=["1"])).result()
+    compute.virtual_machine_scale_set_vms.begin_delete(seed.rg, "del", "0").result()
+    assert [vm.instance_id for vm in _vms(compute, seed.rg, "del")] == ["2"]
+    assert vmss.get(seed.rg, "del").sku.capacity == 1
+    assert len(pool_members(network, seed.rg, "prod-pool")) == 1

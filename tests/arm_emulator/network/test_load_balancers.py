@@ -54,3 +54,22 @@ def test_pool_without_name_is_400(network, rg):
         network.load_balancers.begin_create_or_update(
             rg, "bad", {"location": LOCATION, "properties": {"backendAddressPools": [{"properties": {}}]}})
     assert info.value.status_code == 400
+
+
+def test_pool_put_adds_a_pool_and_delete_removes_an_unused_one(network, seed):
+    pools = network.load_balancer_backend_address_pools
+    created = pools.begin_create_or_update(seed.rg, "lb", "canary", nm.BackendAddressPool()).result()
+    assert created.id == f"{seed.lb.id}/backendAddressPools/canary"
+    assert sorted(p.name for p in pools.list(seed.rg, "lb")) == ["canary", "prod-pool", "stage-pool"]
+    pools.begin_delete(seed.rg, "lb", "canary").result()
+    assert sorted(p.name for p in pools.list(seed.rg, "lb")) == ["prod-pool", "stage-pool"]
+
+
+def test_pool_in_use_cannot_be_deleted(network, compute, seed):
+    image = seed.version(compute, "1.0.0")
+    compute.virtual_machine_scale_sets.begin_create_or_update(
+        seed.rg, "web", scale_set(image.id, [seed.prod_pool], 1)).result()
+    with pytest.raises(HttpResponseError) as info:
+        network.load_balancer_backend_address_pools.begin_delete(seed.rg, "lb", "prod-pool")
+    assert info.value.status_code == 400
+    assert info.value.error.code == "InUseBackendAddressPoolCannotBeDeleted"
