@@ -271,6 +271,8 @@ class ComputeBackend:
         elif ss.deleting:
             from .exceptions import ScaleSetBeingDeleted
             raise ScaleSetBeingDeleted(ss.name)
+        else:
+            _carry_secrets(ss.models[ss.model_version], body["properties"]["virtualMachineProfile"])
         op = self._apply(ctx, ss, body, created)
         return ss, created, op
 
@@ -620,6 +622,16 @@ def _without_secrets(profile: dict, keep_user_data: bool) -> dict:
             ext["properties"].pop("protectedSettings", None)
             ext["properties"].pop("protectedSettingsFromKeyVault", None)
     return profile
+
+
+def _carry_secrets(current: dict, new: dict) -> None:
+    """A PUT of what a GET returned lacks the secrets Compute never returns; like Compute, keep
+    the current ones rather than treating their absence as a model change."""
+    cur_os, new_os = current.get("osProfile"), new.get("osProfile")
+    if isinstance(cur_os, dict) and isinstance(new_os, dict):
+        for key in ("adminPassword", "customData"):
+            if key in cur_os and key not in new_os:
+                new_os[key] = cur_os[key]
 
 
 def _version_key(image_key: str) -> tuple:

@@ -239,3 +239,14 @@ def test_deleting_named_instances_lowers_capacity(compute, network, seed):
     assert [vm.instance_id for vm in _vms(compute, seed.rg, "del")] == ["2"]
     assert vmss.get(seed.rg, "del").sku.capacity == 1
     assert len(pool_members(network, seed.rg, "prod-pool")) == 1
+
+
+def test_putting_back_what_get_returned_is_not_a_model_change(compute, seed):
+    image = seed.version(compute, "1.0.0")
+    vmss = compute.virtual_machine_scale_sets
+    model = scale_set(image.id, [], capacity=1)
+    model.virtual_machine_profile.os_profile.admin_password = "S3cret!-kept"
+    vmss.begin_create_or_update(seed.rg, "roundtrip", model).result()
+    got = vmss.get(seed.rg, "roundtrip")
+    vmss.begin_create_or_update(seed.rg, "roundtrip", got).result()
+    assert compute.virtual_machine_scale_set_vms.get(seed.rg, "roundtrip", "0").latest_model_applied is True
