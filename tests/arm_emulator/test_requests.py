@@ -132,18 +132,6 @@ def test_missing_resource_is_404_resource_not_found(compute, rg):
     assert info.value.error.code == "ResourceNotFound"
 
 
-def test_resource_groups_put_get_head_list(http, rg):
-    base = f"/subscriptions/{SUBSCRIPTION_ID}/resourcegroups"
-    assert http.put(f"{base}/{rg}?api-version=2025-04-01", json={"location": LOCATION, "tags": {"k": "v"}},
-                    headers=TOKEN).status_code == 200
-    got = http.get(f"{base}/{rg.upper()}?api-version=2025-04-01", headers=TOKEN).json()
-    assert got["tags"] == {"k": "v"} and got["properties"]["provisioningState"] == "Succeeded"
-    assert http.head(f"{base}/{rg}?api-version=2025-04-01", headers=TOKEN).status_code == 204
-    assert http.head(f"{base}/absent-{rg}?api-version=2025-04-01", headers=TOKEN).status_code == 404
-    names = [g["name"] for g in http.get(f"{base}?api-version=2025-04-01", headers=TOKEN).json()["value"]]
-    assert rg in names
-
-
 def test_provider_segments_and_double_slashes_are_tolerated(http, seed, compute):
     image = seed.version(compute, "1.0.0")
     compute.virtual_machine_scale_sets.begin_create_or_update(seed.rg, "odd", scale_set(image.id, [], 0)).result()
