@@ -7,6 +7,7 @@ or the orchestration clock, so replay reaches the same decisions.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,6 +51,17 @@ BUSY_MAX_WAIT = timedelta(hours=6)
 IMAGE_POLL_SECONDS = 30
 IMAGE_READY_TIMEOUT = timedelta(hours=2)
 POLLS_PER_GENERATION = 20  # continue_as_new after this many polls keeps the history bounded
+
+
+def _event_data(value: Any) -> Any:
+    """External event data as sent. The SDK's client.raise_event double-encodes its payload, so on Azure
+    the orchestrator receives the JSON text (azure-functions-durable-python#295); decode it."""
+    while isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            break
+    return value
 
 
 class StepFailed(Exception):
@@ -337,8 +349,8 @@ class BlueGreenDeployment:
         winner = yield self.ctx.task_any([decision, deadline])
         if winner == decision:
             deadline.cancel()
-            verdict = (decision.result or {}).get("decision", "reject") if isinstance(decision.result, dict) \
-                else str(decision.result or "reject")
+            data = _event_data(decision.result)
+            verdict = (data or {}).get("decision", "reject") if isinstance(data, dict) else str(data or "reject")
             reason = f"Deployment {verdict}ed by operator" if verdict in ("approve", "reject") else \
                 f"Rollback requested by operator ({verdict})"
         else:
