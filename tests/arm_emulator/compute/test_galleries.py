@@ -10,7 +10,7 @@ from tests.arm_emulator.conftest import LOCATION, wait_until
 
 
 def test_image_version_replicates_in_progress_then_completed(compute, seed):
-    version = seed.version(compute, "1.0.0", tags={"emulator.replicationSeconds": "40"})
+    version = seed.version(compute, "1.0.0", tags={"emulator.replicationSeconds": "90"})
     assert version.provisioning_state == "Succeeded"
     got = compute.gallery_image_versions.get(seed.rg, seed.gallery, seed.image, "1.0.0", expand="ReplicationStatus")
     assert got.replication_status.aggregated_state == "InProgress"
