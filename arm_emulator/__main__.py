@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("the emulator listens on loopback only")
     if args.time_scale <= 0:
         parser.error("--time-scale must be positive")
+    from .core.eventgrid import is_loopback_url
+
+    if args.event_grid_endpoint and not is_loopback_url(args.event_grid_endpoint):
+        parser.error("--event-grid-endpoint must be an http(s) URL on a loopback address")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
     import uvicorn
