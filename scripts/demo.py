@@ -16,6 +16,7 @@ from collections import deque
 import httpx
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
@@ -25,7 +26,7 @@ from scripts import stack
 from scripts.seed import Seeder, Target
 
 SUBSCRIPTION_ID = "11111111-2222-3333-4444-555555555555"
-DEMO_TIME_SCALE = float(os.environ.get("DEMO_TIME_SCALE", "0.02"))
+DEMO_TIME_SCALE = float(os.environ.get("DEMO_TIME_SCALE", "0.05"))
 TERMINAL = {"Succeeded", "Failed", "RolledBack", "Terminated"}
 STEP_STYLE = {"Pending": "dim", "Running": "bold yellow", "Succeeded": "green", "Failed": "bold red",
               "Skipped": "dim"}
@@ -52,8 +53,8 @@ def render(view: dict, log_tail: deque[str], progress: Progress, task_id) -> Gro
     progress.update(task_id, total=max(desired, 1), completed=capacity.get("healthy") or 0,
                     description=f"{view.get('newVmss') or '...'} healthy")
     header = (f"[bold]{view['id'][:12]}[/]  status [bold]{view['status']}[/]  phase [cyan]{view['phase']}[/]  "
-              f"new {view.get('newVmss')}  old {view.get('oldVmss')}")
-    logs = "\n".join(log_tail) or "..."
+              f"new {escape(str(view.get('newVmss')))}  old {escape(str(view.get('oldVmss')))}")
+    logs = escape("\n".join(log_tail)) or "..."
     return Group(header, steps, progress, Panel(logs, title="deployment log", border_style="dim"))
 
 
