@@ -317,10 +317,22 @@ class BlueGreenDeployment:
         yield self.call("clear_autoscale", self.ref(self.new_name))
         yield self.call("resize_scale_set", ResizeInput(self.id, self.sub, self.rg, self.new_name, self.target))
         yield from self.wait_steady(S.UPGRADE, self.new_name, self.target, require_latest_model=False)
-        if self.old_autoscale is not None:
-            new_id = scale_set_id(self.sub, self.rg, self.new_name)
-            setting = retarget_autoscale(self.old_autoscale, autoscale_name(self.new_name), new_id, self.capacity)
-            yield self.call("put_autoscale", AutoscaleInput(self.id, self.sub, self.rg, setting.to_json()))
+        if not self.downsize_old_first:
+            yield from self.attach_autoscale()
+
+    @property
+    def downsize_old_first(self) -> bool:
+        """In blue/green the old scale set serves prod until the swap, so it can never shrink first
+        without a gap: `downsizeOldFirst` instead frees the old capacity before the new scale set's
+        autoscale may grow it (autoscale is attached after Downsize rather than after Upgrade)."""
+        return self.spec.resize_strategy == "downsizeOldFirst"
+
+    def attach_autoscale(self):
+        if self.old_autoscale is None or self.new_name is None or self.capacity is None:
+            return
+        new_id = scale_set_id(self.sub, self.rg, self.new_name)
+        setting = retarget_autoscale(self.old_autoscale, autoscale_name(self.new_name), new_id, self.capacity)
+        yield self.call("put_autoscale", AutoscaleInput(self.id, self.sub, self.rg, setting.to_json()))
 
     def wait_steady(self, step: str, name: str, target: int, require_latest_model: bool):
         self.waits += 1
@@ -381,6 +393,8 @@ class BlueGreenDeployment:
                 [f"Sending request to detach virtual machine scale set:[{self.old.name}] from prod backend pool:"
                  f"[{spec.prod_backend_pool}]"]))
         yield self.log("Swap backend pool completed successfully")
+        if self.downsize_old_first and not spec.downsize_old_vmss:
+            yield from self.attach_autoscale()
 
     def scale_down_delay(self):
         delay = self.spec.scale_down_delay_seconds
@@ -395,12 +409,14 @@ class BlueGreenDeployment:
     def downsize(self):
         if self.old is None or self.old.capacity == 0:
             yield self.log("No old Virtual Machine Scale Set was found with non-zero capacity for down scale")
-            return
-        self.old_autoscale_cleared = True
-        yield self.call("clear_autoscale", self.ref(self.old.name))
-        self.old_downsized = True
-        yield self.call("resize_scale_set", ResizeInput(self.id, self.sub, self.rg, self.old.name, 0))
-        yield self.log(f"Downscaled old Virtual Machine Scale Set: [{self.old.name}] to [0] instances")
+        else:
+            self.old_autoscale_cleared = True
+            yield self.call("clear_autoscale", self.ref(self.old.name))
+            self.old_downsized = True
+            yield self.call("resize_scale_set", ResizeInput(self.id, self.sub, self.rg, self.old.name, 0))
+            yield self.log(f"Downscaled old Virtual Machine Scale Set: [{self.old.name}] to [0] instances")
+        if self.downsize_old_first:
+            yield from self.attach_autoscale()
 
     # -- Rollback ---------------------------------------------------------------------------
 

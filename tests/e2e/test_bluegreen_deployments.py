@@ -339,3 +339,18 @@ def test_list_is_newest_first_and_filters_by_status_and_resource_group(api, targ
                                                       "status": "Failed"}).json()["value"]
     assert [d["id"] for d in failed] == [second]
 
+
+
+def test_downsize_old_first_frees_the_old_capacity_before_autoscale_is_attached(api, arm_emulator, target, seeded):
+    first = api.deploy(spec_for(target, seeded[0]))
+    assert api.wait(first)["status"] == "Succeeded"
+    monitor_client(arm_emulator, target.subscription_id).autoscale_settings.create_or_update(
+        target.resource_group, "web-autoscale", autoscale_body(target, f"{NEW_NAME}__1", 1, 4, 2))
+
+    second = api.deploy(spec_for(target, seeded[1], resizeStrategy="downsizeOldFirst"))
+    assert api.wait(second)["status"] == "Succeeded", api.log(second)
+    log = api.log(second)
+    downscaled = log.index(f"Downscaled old Virtual Machine Scale Set: [{NEW_NAME}__1]")
+    attached = log.index(f"Attaching autoscale setting [{NEW_NAME}__2_Autoscale]")
+    assert downscaled < attached
+    assert autoscale_targets(arm_emulator, target) == {f"{NEW_NAME}__2_Autoscale": f"{NEW_NAME}__2"}
