@@ -8,6 +8,7 @@ import pytest
 from azure.mgmt.monitor import models as mm
 
 from domain.tags import BG_VERSION, CREATED, HARNESS_REVISION, NAME
+from orchestrators.bluegreen import POLLS_PER_GENERATION
 from tests.e2e.conftest import spec_for
 from tests.support.arm import compute_client, monitor_client, network_client
 
@@ -354,3 +355,16 @@ def test_downsize_old_first_frees_the_old_capacity_before_autoscale_is_attached(
     attached = log.index(f"Attaching autoscale setting [{NEW_NAME}__2_Autoscale]")
     assert downscaled < attached
     assert autoscale_targets(arm_emulator, target) == {f"{NEW_NAME}__2_Autoscale": f"{NEW_NAME}__2"}
+
+
+def test_a_long_steady_state_wait_continues_as_new_so_its_history_stays_bounded(api, devhost, target, seeded, seeder):
+    bad = seeder.image_version("3.0.0", tags={"emulator.health": "unhealthy"})
+    deployment = api.deploy(spec_for(target, bad, steadyStateTimeoutMinutes=5, pollIntervalSeconds=1))
+    assert api.wait(deployment, timeout=180)["status"] == "RolledBack", api.log(deployment)
+    wait = api.http.get(f"/runtime/webhooks/durabletask/instances/{deployment}-wait-1",
+                        params={"showHistory": "true", "code": devhost.function_key}).json()
+    assert wait["runtimeStatus"] == "Completed"
+    # Many polls (each activity's real latency is worth seconds of scaled time, so fewer than 300) ...
+    assert wait["customStatus"]["polls"] > 2 * POLLS_PER_GENERATION
+    # ... yet only the last generation's history is kept.
+    assert len(wait["historyEvents"]) < POLLS_PER_GENERATION * 8
