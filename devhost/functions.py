@@ -213,6 +213,14 @@ class Invoker:
         self.pool = pool
         self.client_binding = client_binding
         self._warned: set[str] = set()
+        self.timeout: float | None = None
+        self.timeout_text = ""
+
+    def set_timeout(self, text: str | None) -> None:
+        """host.json functionTimeout ("hh:mm:ss", "-1" for none)."""
+        seconds = parse_timespan(text) if text else None
+        self.timeout = seconds if seconds and seconds > 0 else None
+        self.timeout_text = text or ""
 
     def context_for(self, info: FunctionInfo, invocation_id: str) -> InvocationContext:
         return InvocationContext(invocation_id, info.name, str(self.registry.app_dir))
@@ -238,13 +246,46 @@ class Invoker:
         ok = False
         try:
             if info.is_async:
-                result = await info.func(**kwargs)
+                call = info.func(**kwargs)
             else:
-                result = await self.loop.run_in_executor(pool or self.pool, _call, info.func, kwargs)
+                call = self.loop.run_in_executor(pool or self.pool, _call, info.func, kwargs)
+            if self.timeout:
+                try:
+                    result = await asyncio.wait_for(call, self.timeout)
+                except TimeoutError:
+                    # As the host does (functionTimeout); a thread cannot be stopped, its result is dropped.
+                    raise FunctionTimeoutError(
+                        f"Timeout value of {self.timeout_text} exceeded by function 'Functions.{info.name}' "
+                        f"(Id: '{inv_id}'). Initiating cancellation.") from None
+            else:
+                result = await call
             ok = True
             return result
         finally:
             log_executed(info.name, ok, inv_id, (time.perf_counter() - started) * 1000)
+
+
+class FunctionTimeoutError(Exception):
+    pass
+
+
+def parse_timespan(text: str) -> float | None:
+    """.NET TimeSpan text ("[d.]hh:mm:ss[.fff]") to seconds; None when it is not one (e.g. "-1")."""
+    text = text.strip()
+    if not text or text.startswith("-"):
+        return None
+    days = 0.0
+    if "." in text.split(":")[0]:
+        d, _, text = text.partition(".")
+        days = float(d)
+    parts = text.split(":")
+    if len(parts) != 3:
+        return None
+    try:
+        h, m, sec = float(parts[0]), float(parts[1]), float(parts[2])
+    except ValueError:
+        return None
+    return days * 86400 + h * 3600 + m * 60 + sec
 
 
 def _call(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:

@@ -147,6 +147,7 @@ class DevHost:
         self.registry = load_app(self.app_dir, self.script)
         self.http_pool = ThreadPoolExecutor(16, thread_name_prefix="function")
         self.invoker = Invoker(self.registry, loop, self.http_pool, self.client_binding)
+        self.invoker.set_timeout(self.host_json.get("functionTimeout"))
         self.engine = Engine(self.store, clock, self.registry, self.invoker, self.hub_name,
                              self.max_activities, self.max_orchestrators)
         await self.engine.start()

@@ -66,3 +66,23 @@ def test_nondeterminism_is_detected_and_fails_the_instance(tmp_path):
         assert "say_hello" in done["output"] and "step" in done["output"]
     finally:
         host.stop()
+
+
+def test_function_timeout_from_host_json_fails_a_hung_activity(tmp_path):
+    import json
+    import shutil
+
+    from .conftest import BASIC_APP
+
+    app = tmp_path / "app"
+    shutil.copytree(BASIC_APP, app, ignore=shutil.ignore_patterns("__pycache__", ".local"))
+    host_json = json.loads((app / "host.json").read_text())
+    host_json["functionTimeout"] = "00:00:01"
+    (app / "host.json").write_text(json.dumps(host_json))
+    host = launch(tmp_path / "run", app_dir=app)
+    try:
+        done = host.wait(host.start("chain", {"steps": 1, "sleep": 3})["id"])
+        assert done["runtimeStatus"] == "Failed"
+        assert "Timeout value of 00:00:01 exceeded by function 'Functions.step'" in done["output"]
+    finally:
+        host.stop()
