@@ -47,6 +47,16 @@ def test_sigkill_mid_orchestration_then_restart_completes_with_each_completed_st
         host2.stop()
 
 
+def _wait_for_history(host, iid, event_type):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        history = host.status(iid, showHistory="true").json().get("historyEvents", [])
+        if any(e["EventType"] == event_type for e in history):
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{iid} never recorded {event_type}")
+
+
 def test_nondeterminism_is_detected_and_fails_the_instance(tmp_path):
     marker = tmp_path / "code-changed"
     host = launch(tmp_path, extra_env={"NONDET_MARKER": str(marker)})
@@ -84,5 +94,21 @@ def test_function_timeout_from_host_json_fails_a_hung_activity(tmp_path):
         done = host.wait(host.start("chain", {"steps": 1, "sleep": 3})["id"])
         assert done["runtimeStatus"] == "Failed"
         assert "Timeout value of 00:00:01 exceeded by function 'Functions.step'" in done["output"]
+    finally:
+        host.stop()
+
+
+def test_nondeterminism_timer_replaced_by_an_activity_is_detected(tmp_path):
+    marker = tmp_path / "code-changed"
+    host = launch(tmp_path, extra_env={"NONDET_MARKER": str(marker)})
+    try:
+        iid = host.start("changes_kind")["id"]
+        _wait_for_history(host, iid, "TimerFired")
+        marker.write_text("changed")
+        assert host.raise_event(iid, "Go", True).status_code == 202
+        done = host.wait(iid)
+        assert done["runtimeStatus"] == "Failed"
+        assert "NonDeterministicOrchestrationException" in done["output"]
+        assert "a durable timer" in done["output"] and "an activity task named 'say_hello'" in done["output"]
     finally:
         host.stop()

@@ -274,6 +274,17 @@ def poll_loop(context: df.DurableOrchestrationContext):
     return {"polls": polls}
 
 
+@bp.orchestration_trigger(context_name="context")
+def changes_kind(context: df.DurableOrchestrationContext):
+    """First a durable timer; after the 'code change' an activity at the same position."""
+    if not os.path.exists(os.environ.get("NONDET_MARKER", "/nonexistent")):
+        yield context.create_timer(context.current_utc_datetime + timedelta(seconds=1))
+    else:
+        yield context.call_activity("say_hello", "instead of the timer")
+    yield context.wait_for_external_event("Go")
+    return "done"
+
+
 # ---------------------------------------------------------------- Event Grid
 @bp.event_grid_trigger(arg_name="event")
 def on_event(event: func.EventGridEvent) -> None:
