@@ -516,8 +516,6 @@ class DevHost:
 
     # ------------------------------------------------------------------ Event Grid
     async def eventgrid(self, request: Request) -> Response:
-        import azure.functions as func
-
         assert self.registry is not None
         if not self._key_ok(request):
             return Response(status_code=401)
@@ -561,7 +559,6 @@ class DevHost:
             except Exception:  # noqa: BLE001
                 log.exception("Function '%s' failed for event %s", name, getattr(event, "id", "?"))
                 failures += 1
-        _ = func
         return Response(status_code=500 if failures else 200)
 
     # ------------------------------------------------------------------ admin
