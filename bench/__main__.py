@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 import traceback
 from pathlib import Path
@@ -23,7 +24,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n== {name} ==", flush=True)
         try:
             module = importlib.import_module(f"bench.{name}")
-            code = module.main([])
+            try:
+                params = inspect.signature(module.main).parameters
+            except (TypeError, ValueError):
+                params = {}
+            code = module.main([]) if params else module.main()
         except Exception:  # noqa: BLE001 - one failing benchmark must not hide the others
             traceback.print_exc()
             code = 1
