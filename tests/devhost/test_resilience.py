@@ -112,3 +112,25 @@ def test_nondeterminism_timer_replaced_by_an_activity_is_detected(tmp_path):
         assert "a durable timer" in done["output"] and "an activity task named 'say_hello'" in done["output"]
     finally:
         host.stop()
+
+
+def test_sigkill_while_a_durable_timer_is_pending_then_restart_fires_it_on_time(tmp_path):
+    from datetime import datetime
+
+    host = launch(tmp_path / "run1", state_dir=tmp_path / "state")
+    try:
+        iid = host.start("timer_orch", 100)["id"]
+        _wait_for_history(host, iid, "TimerCreated")
+        os.killpg(host.service.proc.pid, signal.SIGKILL)
+        host.service.proc.wait(timeout=10)
+    finally:
+        host.http.close()
+    host2 = launch(tmp_path / "run2", state_dir=tmp_path / "state")
+    try:
+        done = host2.wait(iid)
+        assert done["runtimeStatus"] == "Completed"
+        start = datetime.fromisoformat(done["output"]["start"])
+        end = datetime.fromisoformat(done["output"]["end"])
+        assert (end - start).total_seconds() == 100
+    finally:
+        host2.stop()
