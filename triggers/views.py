@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,17 @@ from domain.steps import DeploymentStatus
 
 FIELDS = ("id", "status", "phase", "revision", "newVmss", "oldVmss", "capacity", "steps", "error",
           "createdAt", "updatedAt")
+
+
+def _decoded(value: Any) -> dict[str, Any]:
+    """The orchestration input as an object: the SDK's client sends it as JSON text, which the status
+    API hands back as a string (as Azure does)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -27,7 +39,7 @@ def deployment_view(status: DurableOrchestrationStatus, wait_status: DurableOrch
     custom = status.custom_status if isinstance(status.custom_status, dict) else {}
     output = status.output if isinstance(status.output, dict) else {}
     state: dict[str, Any] = {**custom, **output} if runtime == Runtime.Completed else dict(custom)
-    spec = (status.input_ or {}).get("spec", {}) if isinstance(status.input_, dict) else {}
+    spec = _decoded(status.input_).get("spec") or {}
 
     if runtime == Runtime.Completed:
         deployment_status = state.get("status", DeploymentStatus.SUCCEEDED.value)
