@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from azure.identity import DefaultAzureCredential
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.network import NetworkManagementClient
@@ -39,7 +40,6 @@ class AzureClients:
                 if self.settings.arm_credential == CREDENTIAL_EMULATOR:
                     self._credential = StaticTokenCredential()
                 else:
-                    from azure.identity import DefaultAzureCredential
 
                     self._credential = DefaultAzureCredential()
             return self._credential
@@ -81,11 +81,16 @@ class AzureClients:
         if self._blob is None:
             with self._lock:
                 if self._blob is None:
-                    if not self.settings.storage_connection_string:
+                    if self.settings.storage_connection_string:
+                        self._blob = BlobServiceClient.from_connection_string(
+                            self.settings.storage_connection_string
+                        )
+                    elif self.settings.storage_blob_service_uri:
+                        # Managed identity, as the Functions host itself uses for identity-based storage.
+                        self._blob = BlobServiceClient(self.settings.storage_blob_service_uri,
+                                                       credential=DefaultAzureCredential())
+                    else:
                         raise SettingsError("AzureWebJobsStorage is not set: no storage for logs, locks, profiles")
-                    self._blob = BlobServiceClient.from_connection_string(
-                        self.settings.storage_connection_string
-                    )
         return self._blob
 
     def close(self) -> None:

@@ -25,6 +25,9 @@ class Settings:
     arm_ca_bundle: str | None = None
     arm_credential: str = CREDENTIAL_DEFAULT
     storage_connection_string: str | None = None
+    # Identity-based storage (`AzureWebJobsStorage__blobServiceUri` or `__accountName`), as the
+    # Functions host accepts it: no account key in the app settings.
+    storage_blob_service_uri: str | None = None
     polling_interval: float = DEFAULT_POLLING_INTERVAL_SECONDS
 
     def __post_init__(self) -> None:
@@ -60,5 +63,14 @@ class Settings:
             arm_ca_bundle=(env.get("ARM_CA_BUNDLE") or "").strip() or None,
             arm_credential=((env.get("ARM_CREDENTIAL") or "").strip() or CREDENTIAL_DEFAULT).lower(),
             storage_connection_string=(env.get("AzureWebJobsStorage") or "").strip() or None,
+            storage_blob_service_uri=_blob_service_uri(env),
             polling_interval=interval,
         )
+
+
+def _blob_service_uri(env: Mapping[str, str]) -> str | None:
+    uri = (env.get("AzureWebJobsStorage__blobServiceUri") or "").strip()
+    if uri:
+        return uri.rstrip("/")
+    account = (env.get("AzureWebJobsStorage__accountName") or "").strip()
+    return f"https://{account}.blob.core.windows.net" if account else None

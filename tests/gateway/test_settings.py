@@ -80,3 +80,11 @@ def test_get_clients_is_a_process_wide_singleton_that_tests_can_replace(monkeypa
         assert clients_module._singleton is mine
     finally:
         set_clients(previous)
+
+
+def test_identity_based_storage_settings_name_the_blob_endpoint_without_a_key():
+    by_account = Settings.from_env({"AzureWebJobsStorage__accountName": "bgdeployer"})
+    assert by_account.storage_connection_string is None
+    assert by_account.storage_blob_service_uri == "https://bgdeployer.blob.core.windows.net"
+    by_uri = Settings.from_env({"AzureWebJobsStorage__blobServiceUri": "https://bg.blob.core.windows.net/"})
+    assert by_uri.storage_blob_service_uri == "https://bg.blob.core.windows.net"
