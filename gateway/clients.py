@@ -40,7 +40,6 @@ class AzureClients:
                 if self.settings.arm_credential == CREDENTIAL_EMULATOR:
                     self._credential = StaticTokenCredential()
                 else:
-
                     self._credential = DefaultAzureCredential()
             return self._credential
 

@@ -38,7 +38,7 @@ from domain.resource_ids import ImageVersionId, scale_set_id
 from domain.spec import DeploymentSpec, parse_spec
 from domain.steps import DeploymentStatus, StepStatus
 from domain.tags import BLUE, GREEN, new_scale_set_tags
-from domain.versions import is_older
+from domain.versions import compare_versions
 
 bp = df.Blueprint()
 
@@ -298,17 +298,22 @@ class BlueGreenDeployment:
             self.publish(phase=S.SETUP)
 
     def check_version_order(self, active: ScaleSetSummary) -> None:
-        """An event never deploys an older gallery version over a newer one."""
+        """An event never deploys an older gallery version over a newer one, nor the version already
+        running again (a repeated or late event must not churn out a new revision)."""
         if self.source.kind != "eventgrid" or not active.image_id:
             return
         try:
             running, offered = ImageVersionId.parse(active.image_id), ImageVersionId.parse(self.spec.image)
         except ValueError:
+            return  # the running scale set uses a non-gallery image: nothing to compare with
+        if running.image_definition_id.lower() != offered.image_definition_id.lower():
             return
-        if running.image_definition_id.lower() == offered.image_definition_id.lower() and \
-                is_older(offered.version, running.version):
+        order = compare_versions(offered.version, running.version)
+        if order < 0:
             raise DeploymentSkipped(f"image version [{offered.version}] is older than version [{running.version}] "
                                     f"run by [{active.name}]")
+        if order == 0:
+            raise DeploymentSkipped(f"image version [{offered.version}] is already running on [{active.name}]")
 
     # -- Upgrade ----------------------------------------------------------------------------
 

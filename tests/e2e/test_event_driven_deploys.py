@@ -264,6 +264,19 @@ def test_an_older_version_after_a_newer_one_is_skipped_with_a_log_line(
     assert {n for n in scale_set_names(arm_emulator, target) if n.startswith("web_api_prod__")} == {"web_api_prod__1"}
 
 
+def test_an_event_for_the_version_already_running_is_skipped(devhost, api, arm_emulator, target, seeded, profiles):
+    names = profiles(web=profile_for(target))
+    first = api.deploy(spec_for(target, seeded[1]))
+    assert api.wait(first)["status"] == "Succeeded", api.log(first)
+
+    deliver_ok(devhost, event_for(seeded[1]))
+    repeated = deployment_instance_id(names["web"], seeded[1])
+    view = api.wait(repeated)
+    assert view["phase"] == "Skipped", view
+    assert "is already running on [web_api_prod__1]" in api.log(repeated)
+    assert {n for n in scale_set_names(arm_emulator, target) if n.startswith("web_api_prod__")} == {"web_api_prod__1"}
+
+
 def test_excluded_from_latest_is_deployed_only_where_the_profile_says_so(
         devhost, api, seeder, target, seeded, profiles):
     names = profiles(web=profile_for(target),
