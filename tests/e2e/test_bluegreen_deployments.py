@@ -368,3 +368,35 @@ def test_a_long_steady_state_wait_continues_as_new_so_its_history_stays_bounded(
     assert wait["customStatus"]["polls"] > 2 * POLLS_PER_GENERATION
     # ... yet only the last generation's history is kept.
     assert len(wait["historyEvents"]) < POLLS_PER_GENERATION * 8
+
+
+SWAP_FAULTS = {
+    # The old scale set cannot leave prod (a 400 is not retried by the SDK; 3 tries use up the activity's retries).
+    "old scale set's model change refused": {"method": "PATCH", "path": f"/virtualMachineScaleSets/{NEW_NAME}__1$",
+                                             "status": 400, "times": 3},
+    # The new scale set's instances never pick up the prod pool.
+    "new scale set's manual upgrade fails": {"method": "POST", "path": f"/virtualMachineScaleSets/{NEW_NAME}__2/manualupgrade$",
+                                             "lroStatus": "Failed", "times": 3},
+}
+
+
+@pytest.mark.parametrize("fault", SWAP_FAULTS.values(), ids=SWAP_FAULTS.keys())
+def test_a_failure_during_the_swap_rolls_back_without_a_prod_gap(
+        api, arm_emulator, emulator_admin, target, seeded, fault):
+    first = api.deploy(spec_for(target, seeded[0]))
+    assert api.wait(first)["status"] == "Succeeded"
+    # Fault paths are matched against every resource group: scope them to this test's.
+    scoped = {**fault, "path": f"(?i)/resourceGroups/{target.resource_group}/.*{fault['path']}"}
+    assert emulator_admin.post("/_emulator/faults", json=scoped).status_code in (200, 201)
+
+    second = api.deploy(spec_for(target, seeded[1]))
+    view = api.wait(second)
+    assert view["status"] == "RolledBack", api.log(second)
+    assert "Swap" in view["error"]
+    assert [s["status"] for s in view["steps"] if s["name"] in ("Swap", "Rollback")] == ["Failed", "Succeeded"]
+    assert pool_member_scale_sets(arm_emulator, target, target.prod_pool) == {f"{NEW_NAME}__1"}
+    assert pool_member_scale_sets(arm_emulator, target, target.stage_pool) == set()
+    old = scale_set(arm_emulator, target, f"{NEW_NAME}__1")
+    assert old.tags[BG_VERSION] == "BLUE" and old.sku.capacity == 2
+    assert f"{NEW_NAME}__2" not in scale_set_names(arm_emulator, target)
+    assert_prod_never_empty_after_first_serving(emulator_admin, target)
