@@ -60,15 +60,20 @@ def delete_scale_set(ctx: Context) -> Response:
     return _lro_answer(ctx, 202, None, op, location=True)
 
 
-def manual_upgrade(ctx: Context) -> Response:
-    sub, rg = _p(ctx)
-    backend = ctx.emulator.compute
-    ss = backend.get(sub, rg, ctx.params["vmScaleSetName"])
+def _required_instance_ids(ctx: Context) -> list:
     body = ctx.json()
     check_top_level(body, {"instanceIds"}, "VirtualMachineScaleSetVMInstanceRequiredIDs")
     ids = body.get("instanceIds")
     if not isinstance(ids, list) or not ids:
         raise MissingRequiredProperty("instanceIds")
+    return ids
+
+
+def manual_upgrade(ctx: Context) -> Response:
+    sub, rg = _p(ctx)
+    backend = ctx.emulator.compute
+    ss = backend.get(sub, rg, ctx.params["vmScaleSetName"])
+    ids = _required_instance_ids(ctx)
     op = backend.manual_upgrade(ctx, ss, ids)
     return _lro_answer(ctx, 202, None, op, location=True)
 
@@ -77,11 +82,7 @@ def delete_instances(ctx: Context) -> Response:
     sub, rg = _p(ctx)
     backend = ctx.emulator.compute
     ss = backend.get(sub, rg, ctx.params["vmScaleSetName"])
-    body = ctx.json()
-    check_top_level(body, {"instanceIds"}, "VirtualMachineScaleSetVMInstanceRequiredIDs")
-    ids = body.get("instanceIds")
-    if not isinstance(ids, list) or not ids:
-        raise MissingRequiredProperty("instanceIds")
+    ids = _required_instance_ids(ctx)
     return _lro_answer(ctx, 202, None, backend.delete_instances(ctx, ss, ids), location=True)
 
 

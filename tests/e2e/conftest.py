@@ -83,3 +83,12 @@ def spec_for(target: Target, image_id: str, **overrides) -> dict:
     }
     spec.update(overrides)
     return spec
+
+
+def profile_for(target: Target, **overrides) -> dict:
+    """A deployment profile following the target's gallery image definition."""
+    profile = spec_for(target, target.image_version_id("1.0.0"))
+    del profile["image"]
+    profile["imageDefinition"] = target.image_definition_id
+    profile.update(overrides)
+    return profile

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from azure.mgmt.compute import models as cm
 
-from tests.e2e.conftest import spec_for
+from tests.e2e.conftest import profile_for, spec_for
 from tests.support.arm import compute_client
 from tests.triggers.events import IMAGE_VERSION_WRITE, adapt, fixture_event, to_cloud_event
 from triggers.eventgrid import FUNCTION_NAME, deployment_instance_id
@@ -45,14 +45,6 @@ def deliver_ok(devhost, events) -> None:
 
 def event_for(version_id: str, **changes) -> list[dict]:
     return [adapt(fixture_event(), version_id, **changes)]
-
-
-def profile_for(target, **overrides) -> dict:
-    profile = spec_for(target, target.image_version_id("1.0.0"))
-    del profile["image"]
-    profile["imageDefinition"] = target.image_definition_id
-    profile.update(overrides)
-    return profile
 
 
 @pytest.fixture

@@ -7,17 +7,9 @@ import uuid
 import httpx
 import pytest
 
-from tests.e2e.conftest import spec_for
+from tests.e2e.conftest import profile_for
 
 pytestmark = pytest.mark.e2e
-
-
-def profile_for(target, **overrides) -> dict:
-    profile = spec_for(target, target.image_version_id("1.0.0"))
-    del profile["image"]
-    profile["imageDefinition"] = target.image_definition_id
-    profile.update(overrides)
-    return profile
 
 
 @pytest.fixture
