@@ -21,18 +21,30 @@ LIVE_STATES = {
 }
 
 
-async def is_running(client: df.DurableOrchestrationClient, instance_id: str) -> bool:
+async def holder_state(client: df.DurableOrchestrationClient, instance_id: str) -> str:
+    """"running", "ended" (it ran and stopped: failed, completed, terminated) or "unknown"."""
     status = await client.get_status(instance_id)
-    return bool(status) and status.runtime_status in LIVE_STATES
+    if not status:
+        return "unknown"
+    return "running" if status.runtime_status in LIVE_STATES else "ended"
+
+
+async def is_running(client: df.DurableOrchestrationClient, instance_id: str) -> bool:
+    return await holder_state(client, instance_id) == "running"
 
 
 async def claim_target(client: df.DurableOrchestrationClient, locks: TargetLocks, key: str, owner: str) -> str | None:
-    """Take the lock for `owner`; None when it now holds it, else the id of the live holder."""
+    """Take the lock for `owner`; None when it now holds it, else the id of the live holder.
+
+    A holder whose orchestration is not found yet may be one that has just claimed the lock and is
+    about to start: the lock's grace period covers it. One that ran and ended is taken over at once.
+    """
     holder = await asyncio.to_thread(locks.holder, key)
-    holder_alive = bool(holder) and holder != owner and await is_running(client, holder)
+    state = await holder_state(client, holder) if holder and holder != owner else "unknown"
 
     def alive(candidate: str) -> bool:
         # A holder that appeared after our check is presumed live: refusing is the safe side.
-        return holder_alive if candidate == holder else True
+        return state == "running" if candidate == holder else True
 
-    return await asyncio.to_thread(locks.acquire, key, owner, alive)
+    grace = 0.0 if state == "ended" else None
+    return await asyncio.to_thread(lambda: locks.acquire(key, owner, alive, grace_seconds=grace))

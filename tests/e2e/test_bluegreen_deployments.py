@@ -400,3 +400,19 @@ def test_a_failure_during_the_swap_rolls_back_without_a_prod_gap(
     assert old.tags[BG_VERSION] == "BLUE" and old.sku.capacity == 2
     assert f"{NEW_NAME}__2" not in scale_set_names(arm_emulator, target)
     assert_prod_never_empty_after_first_serving(emulator_admin, target)
+
+
+def test_a_terminated_deployment_does_not_leave_its_target_locked(api, target, seeded):
+    waiting_spec = spec_for(target, seeded[0], approval={"required": True, "timeoutMinutes": 600})
+    started = api.start(waiting_spec)
+    assert started.status_code == 202
+    stuck = started.json()
+    api.wait(stuck["id"], statuses={"AwaitingApproval"}, timeout=90)
+    assert api.start(waiting_spec).status_code == 409
+
+    terminate = stuck["terminatePostUri"].replace("{text}", "operator gave up")
+    assert api.http.post(terminate).status_code == 202
+    assert api.wait(stuck["id"])["status"] == "Terminated"
+    retry = api.start(spec_for(target, seeded[0]))
+    assert retry.status_code == 202, retry.text
+    assert api.wait(retry.json()["id"])["status"] == "Succeeded"
