@@ -76,6 +76,32 @@ class ImageVersionSummary(_Json):
     replication_state: str | None  # replicationStatus.aggregatedState: InProgress/Completed/Failed
     exclude_from_latest: bool = False
     tags: dict[str, str] = field(default_factory=dict)
+    # replicationStatus.summary: region (as Azure writes it, e.g. "West US") -> state
+    region_states: dict[str, str] = field(default_factory=dict)
+
+    def ready_in(self, location: str) -> bool:
+        """Usable by a scale set in `location`: provisioned, and replicated everywhere or at least
+        to that region (a version still replicating to far regions can already be deployed here)."""
+        if self.provisioning_state.lower() != "succeeded":
+            return False
+        if (self.replication_state or "completed").lower() == "completed":
+            return True
+        wanted = _region_key(location)
+        return any(_region_key(region) == wanted and state.lower() == "completed"
+                   for region, state in self.region_states.items())
+
+    def failed_in(self, location: str) -> bool:
+        if self.provisioning_state.lower() == "failed":
+            return True
+        wanted = _region_key(location)
+        regional = [state for region, state in self.region_states.items() if _region_key(region) == wanted]
+        if regional:
+            return regional[0].lower() == "failed"
+        return (self.replication_state or "").lower() == "failed"
+
+
+def _region_key(region: str) -> str:
+    return region.replace(" ", "").lower()
 
 
 @dataclass(frozen=True)

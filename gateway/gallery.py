@@ -25,6 +25,9 @@ def summarize_image_version(model: Any) -> ImageVersionSummary:
         replication_state=(props.get("replicationStatus") or {}).get("aggregatedState"),
         exclude_from_latest=bool((props.get("publishingProfile") or {}).get("excludeFromLatest", False)),
         tags=dict(body.get("tags") or {}),
+        region_states={str(item.get("region")): str(item.get("state"))
+                       for item in (props.get("replicationStatus") or {}).get("summary") or []
+                       if item.get("region") and item.get("state")},
     )
 
 

@@ -243,7 +243,7 @@ class BlueGreenDeployment:
         self.prod_pool_id, self.stage_pool_id = target["prod_pool_id"], target["stage_pool_id"]
         base = ScaleSetSummary.from_json(target["base"])
         image = ImageVersionSummary.from_json(target["image"])
-        yield from self.wait_for_image(image)
+        yield from self.wait_for_image(image, base.location)
 
         lineage = yield self.call("inspect_lineage", LineageInput(self.id, self.sub, self.rg, spec.infrastructure_id))
         members = lineage_members([ScaleSetSummary.from_json(m) for m in lineage["members"]],
@@ -274,15 +274,15 @@ class BlueGreenDeployment:
             self.id, self.sub, self.rg, spec.base_vmss, self.new_name, spec.image, tags,
             self.stage_pool_id, spec.stage_backend_pool, spec.user_data))
 
-    def wait_for_image(self, image: ImageVersionSummary):
-        """A version still replicating is waited for; a failed replication ends the deployment."""
+    def wait_for_image(self, image: ImageVersionSummary, location: str):
+        """A version still replicating to the scale set's region is waited for; a failed replication
+        ends the deployment before anything is created."""
         deadline = self.now() + IMAGE_READY_TIMEOUT
         while True:
-            state = (image.replication_state or "Completed").lower()
-            if image.provisioning_state.lower() == "failed" or state == "failed":
+            if image.failed_in(location):
                 raise StepFailed(S.SETUP, f"Image version [{image.name}] failed to replicate "
                                           f"(provisioning {image.provisioning_state}, replication {image.replication_state})")
-            if state == "completed" and image.provisioning_state.lower() == "succeeded":
+            if image.ready_in(location):
                 return
             if self.now() >= deadline:
                 raise StepFailed(S.SETUP, f"Image version [{image.name}] was not replicated within "
