@@ -29,8 +29,11 @@ def resize_scale_set(payload: dict) -> dict:
     log(request.deployment_id,
         f"Setting capacity of Virtual Machine Scale Set: [{request.name}] from [{current.capacity}] "
         f"to [{request.capacity}] instances")
+    # A scale-out is not waited for here: instances take minutes, and the orchestration follows them
+    # with durable timers (an activity never sleeps through them). A scale-in is short: wait for it.
+    growing = request.capacity > current.capacity
     return compute.set_capacity(c, request.subscription_id, request.resource_group, request.name,
-                                request.capacity).to_json()
+                                request.capacity, wait=not growing).to_json()
 
 
 @bp.activity_trigger(input_name="payload")

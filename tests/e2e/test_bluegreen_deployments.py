@@ -416,3 +416,15 @@ def test_a_terminated_deployment_does_not_leave_its_target_locked(api, target, s
     retry = api.start(spec_for(target, seeded[0]))
     assert retry.status_code == 202, retry.text
     assert api.wait(retry.json()["id"])["status"] == "Succeeded"
+
+
+def test_instances_failing_provisioning_roll_back_at_once_with_the_cause(api, arm_emulator, target, seeded, seeder):
+    first = api.deploy(spec_for(target, seeded[0]))
+    assert api.wait(first)["status"] == "Succeeded"
+    broken = seeder.image_version("4.0.0", tags={"emulator.provisioning": "failed"})
+    second = api.deploy(spec_for(target, broken))
+    view = api.wait(second)
+    assert view["status"] == "RolledBack", api.log(second)
+    assert "failed provisioning" in view["error"] and view["error"].startswith("Upgrade")
+    assert f"{NEW_NAME}__2" not in scale_set_names(arm_emulator, target)
+    assert pool_member_scale_sets(arm_emulator, target, target.prod_pool) == {f"{NEW_NAME}__1"}
