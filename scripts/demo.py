@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections import deque
+from datetime import datetime
 
 import httpx
 from rich.console import Console, Group
@@ -44,10 +45,20 @@ def spec(target: Target, image_id: str) -> dict:
     }
 
 
+def took(step: dict) -> str:
+    """How long a step took in Azure's time (the orchestration clock), e.g. `2m05s`."""
+    if not step.get("startedAt") or not step.get("endedAt"):
+        return ""
+    start, end = (datetime.fromisoformat(step[k].replace("Z", "+00:00")) for k in ("startedAt", "endedAt"))
+    seconds = int((end - start).total_seconds())
+    return f"{seconds // 60}m{seconds % 60:02d}s (simulated)"
+
+
 def render(view: dict, log_tail: deque[str], progress: Progress, task_id) -> Group:
     steps = Table.grid(padding=(0, 2))
     for step in view.get("steps", []):
-        steps.add_row(f"[{STEP_STYLE.get(step['status'], '')}]{step['status']:<9}[/]", step["name"])
+        steps.add_row(f"[{STEP_STYLE.get(step['status'], '')}]{step['status']:<9}[/]", step["name"],
+                      f"[dim]{took(step)}[/]")
     capacity = view.get("capacity") or {}
     desired = capacity.get("desired") or 0
     progress.update(task_id, total=max(desired, 1), completed=capacity.get("healthy") or 0,
