@@ -428,3 +428,16 @@ def test_instances_failing_provisioning_roll_back_at_once_with_the_cause(api, ar
     assert "failed provisioning" in view["error"] and view["error"].startswith("Upgrade")
     assert f"{NEW_NAME}__2" not in scale_set_names(arm_emulator, target)
     assert pool_member_scale_sets(arm_emulator, target, target.prod_pool) == {f"{NEW_NAME}__1"}
+
+
+def test_accepted_answer_carries_the_status_url_and_the_durable_management_urls(api, devhost, target, seeded):
+    response = api.start(spec_for(target, seeded[0]))
+    assert response.status_code == 202
+    body = response.json()
+    assert body["deploymentUri"] == f"/api/deployments/{body['id']}"
+    assert response.headers["Location"] == f"{devhost.url}/api/deployments/{body['id']}"
+    for key in ("statusQueryGetUri", "sendEventPostUri", "terminatePostUri", "purgeHistoryDeleteUri"):
+        assert body["id"] in body[key], key
+    status = api.http.get(body["statusQueryGetUri"])
+    assert status.status_code in (200, 202) and status.json()["instanceId"] == body["id"]
+    assert api.wait(body["id"])["status"] == "Succeeded"
