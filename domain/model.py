@@ -37,13 +37,20 @@ class ScaleSetSummary(_Json):
 
 @dataclass(frozen=True)
 class InstanceCounts(_Json):
-    """One poll of a scale set's instances (one list-with-instance-view call)."""
+    """One poll of a scale set's instances (one list-with-instance-view call).
 
-    total: int
-    provisioned: int  # provisioningState Succeeded
-    healthy: int  # provisioned and vmHealth HealthState/healthy
-    failed: int  # provisioningState Failed
-    latest_model: int  # latestModelApplied
+    Azure reports `vmHealth` in an instance view only when the scale set has health monitoring (the
+    Application Health extension or a load balancer probe in `networkProfile.healthProbe`), so
+    `health_reported == 0` with provisioned instances means "health not monitored", not "unhealthy".
+    Every field defaults to 0 so that JSON written before a field existed still loads.
+    """
+
+    total: int = 0
+    provisioned: int = 0  # provisioningState Succeeded
+    healthy: int = 0  # provisioned and vmHealth HealthState/healthy
+    failed: int = 0  # provisioningState Failed
+    latest_model: int = 0  # latestModelApplied
+    health_reported: int = 0  # instances whose instance view has a vmHealth status (any code)
 
 
 @dataclass(frozen=True)

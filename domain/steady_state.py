@@ -1,18 +1,48 @@
-"""When a scale set is steady: the judgement the polling loop applies to each poll."""
+"""When a scale set is steady: the judgement the polling loop applies to each poll.
+
+Health comes from `vmHealth` in the instances' instance views, which Azure fills only when the scale
+set has health monitoring (the Application Health extension, or a load balancer probe named in
+`virtualMachineProfile.networkProfile.healthProbe`). Without monitoring no instance ever reports
+health, so requiring "every instance healthy" would never be met and every deployment would time out
+and roll back. The rule therefore is:
+
+- exactly `target` instances, every one provisioned (Harness's own criterion), and
+- when ANY instance reports health (or the caller knows the scale set is monitored), every one of the
+  `target` instances must report `HealthState/healthy` (`initializing`, `unknown`, `unhealthy` and
+  "not reported yet" are not healthy);
+- when NONE reports health, health is not monitored and provisioning alone decides.
+"""
 
 from __future__ import annotations
 
 from domain.model import InstanceCounts
 
 
-def is_steady(counts: InstanceCounts, target: int, require_latest_model: bool = False) -> bool:
-    """Exactly `target` instances, every one provisioned AND healthy (Harness checked count OR
-    provisioned, and could swap onto instances that were not serving yet)."""
-    if counts.total != target or counts.provisioned != target or counts.healthy != target:
+def health_monitored(counts: InstanceCounts) -> bool:
+    """Whether this poll shows health monitoring: at least one instance reports a health state."""
+    return counts.health_reported > 0
+
+
+def is_steady(counts: InstanceCounts, target: int, require_latest_model: bool = False,
+              health_monitored: bool | None = None) -> bool:
+    """Exactly `target` instances, every one provisioned and, when health is monitored, healthy.
+
+    `health_monitored`: None (default) infers monitoring from the poll (some instance reports health);
+    True requires every instance healthy even if none reports yet (a caller that read the scale-set
+    model knows better than one poll: right after provisioning, a probe may not have reported yet);
+    False ignores health. Harness checked count OR provisioned, and could swap onto instances that
+    were not serving yet.
+    """
+    if counts.total != target or counts.provisioned != target:
+        return False
+    monitored = (counts.health_reported > 0) if health_monitored is None else health_monitored
+    if monitored and counts.healthy != target:
         return False
     return not require_latest_model or counts.latest_model == target
 
 
 def describe(counts: InstanceCounts, target: int) -> str:
-    return (f"{counts.total}/{target} instances, {counts.provisioned} provisioned, {counts.healthy} healthy, "
+    health = (f"{counts.healthy} healthy" if counts.health_reported or not counts.provisioned
+              else "health not monitored")
+    return (f"{counts.total}/{target} instances, {counts.provisioned} provisioned, {health}, "
             f"{counts.failed} failed")
