@@ -19,7 +19,7 @@ from azure.mgmt.compute import models as cm
 
 from domain.model import InstanceCounts, ScaleSetSummary
 from gateway.clients import AzureClients
-from gateway.errors import NotFoundError
+from gateway.errors import GatewayError, NotFoundError
 from gateway.ids import same_id
 
 SCALE_SET = "virtual machine scale set"
@@ -28,6 +28,20 @@ SCALE_SET = "virtual machine scale set"
 # marks read-only, which `as_dict(exclude_readonly=True)` drops already).
 _TOP_LEVEL_DROP = ("id", "name", "type", "etag", "systemData", "managedBy", "resources")
 _PROPERTIES_DROP = ("provisioningState", "uniqueId", "timeCreated", "instanceView", "statuses")
+
+# The Application Health extension (publisher Microsoft.ManagedServices) is one of the two sources of
+# instance health in a scale set; the other is a load balancer probe in networkProfile.healthProbe.
+HEALTH_EXTENSION_PUBLISHER = "microsoft.managedservices"
+HEALTH_EXTENSION_TYPES = ("applicationhealthlinux", "applicationhealthwindows")
+
+
+class BaseScaleSetNotCopyable(GatewayError, ValueError):
+    """The base scale set's model cannot be copied into a new scale set (raised before any write)."""
+
+    def __init__(self, base_name: str, reasons: list[str]) -> None:
+        self.base_name = base_name
+        self.reasons = list(reasons)
+        super().__init__(f"the base scale set '{base_name}' cannot be used as a template: " + "; ".join(reasons))
 
 
 # -- reading --------------------------------------------------------------------------------------
@@ -107,20 +121,99 @@ def list_scale_sets(c: AzureClients, sub: str, rg: str) -> list[ScaleSetSummary]
     return [summarize(m) for m in c.compute(sub).virtual_machine_scale_sets.list(rg)]
 
 
+def health_monitoring_of(model: Any) -> str | None:
+    """How the scale set's model monitors instance health: `"healthProbe"` (a load balancer probe in
+    `networkProfile.healthProbe`), the Application Health extension's type (`"ApplicationHealthLinux"`
+    / `"ApplicationHealthWindows"`), or None. Only with one of them does Azure report `vmHealth` in
+    the instances' instance views."""
+    vm_profile = ((_rest(model).get("properties") or {}).get("virtualMachineProfile") or {})
+    probe = (vm_profile.get("networkProfile") or {}).get("healthProbe") or {}
+    if probe.get("id"):
+        return "healthProbe"
+    for ext in ((vm_profile.get("extensionProfile") or {}).get("extensions") or []):
+        props = ext.get("properties") or {}
+        if (str(props.get("publisher") or "").lower() == HEALTH_EXTENSION_PUBLISHER
+                and str(props.get("type") or "").lower() in HEALTH_EXTENSION_TYPES):
+            return str(props["type"])
+    return None
+
+
+def health_monitoring(c: AzureClients, sub: str, rg: str, name: str) -> str | None:
+    """`health_monitoring_of` the scale set's current model (one GET). Raises `NotFoundError`."""
+    return health_monitoring_of(_require_model(c, sub, rg, name))
+
+
 # -- create from the base model --------------------------------------------------------------------
+
+
+def base_copy_problems(base: Any) -> list[str]:
+    """Why the base scale set's model (as a GET returns it) cannot be PUT as a new scale set; empty
+    when it can. Pure: callers can validate a target before writing anything.
+
+    - Flexible orchestration: instances are standalone VMs; the per-instance APIs this deployer uses
+      (`virtualMachines` list with instance view, `manualupgrade`) are Uniform scale-set APIs.
+    - Password authentication (a `windowsConfiguration`, or a `linuxConfiguration` whose
+      `disablePasswordAuthentication` is not true): a GET never returns `adminPassword`, and creating a
+      scale set without it fails (`InvalidParameter`: "Required parameter 'adminPassword' is missing
+      (null).").
+    """
+    props = _rest(base).get("properties") or {}
+    problems = []
+    mode = str(props.get("orchestrationMode") or "Uniform")
+    if mode.lower() == "flexible":
+        problems.append("its orchestration mode is Flexible; blue/green deployments need a Uniform scale set "
+                        "(per-instance views and manual upgrades)")
+    os_profile = (props.get("virtualMachineProfile") or {}).get("osProfile") or {}
+    if os_profile:
+        windows = os_profile.get("windowsConfiguration") is not None
+        linux = os_profile.get("linuxConfiguration")
+        password_linux = isinstance(linux, dict) and linux.get("disablePasswordAuthentication") is not True
+        if windows or password_linux:
+            problems.append(
+                f"it uses password authentication ({'Windows' if windows else 'Linux with password login'}) and "
+                "Azure never returns the admin password, so a copy cannot be created; use SSH keys only "
+                "(linuxConfiguration.disablePasswordAuthentication true) or a specialized image without an OS profile")
+    return problems
+
+
+def _drop_read_only(body: dict[str, Any]) -> None:
+    """Read-only fields a GET returns that a create must not carry, whether or not the SDK marks them
+    (a dict base, or an older/newer SDK): ids, provisioning states, creation times, identities'
+    principal ids (a system-assigned identity is a new one; user-assigned identities are copied as
+    references)."""
+    for key in _TOP_LEVEL_DROP:
+        body.pop(key, None)
+    props = body.setdefault("properties", {})
+    for key in _PROPERTIES_DROP:
+        props.pop(key, None)
+    identity = body.get("identity")
+    if isinstance(identity, dict):
+        identity.pop("principalId", None)
+        identity.pop("tenantId", None)
+        users = identity.get("userAssignedIdentities")
+        if isinstance(users, dict):
+            identity["userAssignedIdentities"] = {uid: {} for uid in users}
+    vm_profile = props.get("virtualMachineProfile")
+    if not isinstance(vm_profile, dict):
+        return
+    vm_profile.pop("timeCreated", None)
+    extensions = (vm_profile.get("extensionProfile") or {}).get("extensions")
+    for ext in extensions if isinstance(extensions, list) else []:
+        if isinstance(ext, dict):
+            ext.pop("id", None)
+            if isinstance(ext.get("properties"), dict):
+                ext["properties"].pop("provisioningState", None)
+                ext["properties"].pop("instanceView", None)
 
 
 def new_scale_set_body(
     base: Any, image_id: str, tags: dict[str, str], stage_pool_id: str, user_data: str | None = None
 ) -> dict[str, Any]:
     """The REST body of a new scale set built from the base scale set's model (pure; see
-    `create_scale_set_from_base`)."""
+    `create_scale_set_from_base`, which checks `base_copy_problems` first)."""
     body = copy.deepcopy(base.as_dict(exclude_readonly=True) if hasattr(base, "as_dict") else dict(base))
-    for key in _TOP_LEVEL_DROP:
-        body.pop(key, None)
-    props = body.setdefault("properties", {})
-    for key in _PROPERTIES_DROP:
-        props.pop(key, None)
+    _drop_read_only(body)
+    props = body["properties"]
 
     sku = body.get("sku") or {}
     body["sku"] = {k: v for k, v in {"name": sku.get("name"), "tier": sku.get("tier")}.items() if v}
@@ -128,13 +221,14 @@ def new_scale_set_body(
     body["tags"] = dict(tags)
 
     vm_profile = props.setdefault("virtualMachineProfile", {})
-    vm_profile.pop("timeCreated", None)
     storage = vm_profile.setdefault("storageProfile", {})
     storage["imageReference"] = {"id": image_id}
     os_disk = storage.get("osDisk")
     if isinstance(os_disk, dict):
-        # A managed OS disk of a scale set has no name or id of its own; the image decides the OS.
-        os_disk.pop("name", None)
+        # A managed OS disk of a scale set has no name or id of its own (each instance's disk gets a
+        # generated name); only the retired unmanaged disks (vhdContainers) name the disk.
+        if not os_disk.get("vhdContainers"):
+            os_disk.pop("name", None)
         (os_disk.get("managedDisk") or {}).pop("id", None)
     if user_data is not None:
         vm_profile["userData"] = user_data
@@ -178,10 +272,20 @@ def create_scale_set_from_base(
     every NIC IP configuration no load balancer backend pool, no inbound NAT pool (a NAT pool cannot be
     shared by two scale sets) and no application gateway pool, except the primary IP configuration of
     the primary NIC, which is in exactly `stage_pool_id`; `userData` set when given (else the base's,
-    read with `$expand=userData`). Secrets the API never returns (admin password, extensions'
-    protected settings) cannot be copied.
+    read with `$expand=userData`).
 
-    Raises `NotFoundError(SCALE_SET, base_name)` when the base does not exist.
+    What a GET returns and a create must not carry is dropped (ids, provisioning states, `uniqueId`,
+    `timeCreated`s, the OS disk's `name`/`managedDisk.id`, extensions' ids and states, identities'
+    principal/tenant ids). References are copied as they are: `networkProfile.healthProbe`, host group,
+    proximity placement group, key vault `osProfile.secrets`, user-assigned identities (a system-assigned
+    identity is a NEW principal: its role assignments do not follow), `plan`, `scaleInPolicy`,
+    `upgradePolicy` (Automatic/Rolling: model changes then reach instances without `manualupgrade`).
+    Secrets the API never returns cannot be copied: extensions' protected settings and `customData`
+    are silently absent from the copy (use `userData` and Key Vault references instead).
+
+    Raises `NotFoundError(SCALE_SET, base_name)` when the base does not exist and
+    `BaseScaleSetNotCopyable` (naming the base and the reasons, see `base_copy_problems`) when its model
+    cannot be copied; both before any write.
     """
     existing = _get_model(c, sub, rg, new_name)
     if existing is not None:
@@ -189,6 +293,9 @@ def create_scale_set_from_base(
     base = _get_model(c, sub, rg, base_name, expand="userData")
     if base is None:
         raise NotFoundError(SCALE_SET, base_name, f"(the base scale set) in resource group '{rg}'")
+    problems = base_copy_problems(base)
+    if problems:
+        raise BaseScaleSetNotCopyable(base_name, problems)
     body = new_scale_set_body(base, image_id, tags, stage_pool_id, user_data)
     poller = c.compute(sub).virtual_machine_scale_sets.begin_create_or_update(
         rg, new_name, cm.VirtualMachineScaleSet(body)
@@ -303,8 +410,17 @@ def manual_upgrade(c: AzureClients, sub: str, rg: str, name: str, *, wait: bool 
 
     Reads one VM list; returns how many instances were named (0, and no call, when all are current).
     `wait=False` returns once Azure accepted the upgrade (follow it with `instance_counts().latest_model`).
+
+    Only for upgrade policy Manual (one scale-set GET decides): with Automatic or Rolling, Azure applies
+    a model change to the instances by itself (Rolling: in health-checked batches), and a manual upgrade
+    on top would race the platform's own upgrade; then no call is made and 0 is returned, and callers
+    follow `instance_counts().latest_model` as for `wait=False`.
     """
     compute = c.compute(sub)
+    model = _require_model(c, sub, rg, name)
+    mode = str(((_rest(model).get("properties") or {}).get("upgradePolicy") or {}).get("mode") or "Manual")
+    if mode.lower() != "manual":
+        return 0
     try:
         vms = list(compute.virtual_machine_scale_set_vms.list(rg, name))
     except ResourceNotFoundError as exc:
@@ -340,23 +456,31 @@ def delete_scale_set(c: AzureClients, sub: str, rg: str, name: str, *, wait: boo
 
 
 def instance_counts(c: AzureClients, sub: str, rg: str, name: str) -> InstanceCounts:
-    """One `virtualMachines?$expand=instanceView` list call (never one GET per VM)."""
+    """One `virtualMachines?$expand=instanceView` list call (never one GET per VM).
+
+    `health_reported` counts instances whose instance view has a `vmHealth` status at all: 0 with
+    provisioned instances means the scale set does not monitor health (see `domain.steady_state`)."""
     try:
         vms = list(c.compute(sub).virtual_machine_scale_set_vms.list(rg, name, expand="instanceView"))
     except ResourceNotFoundError as exc:
         raise NotFoundError(SCALE_SET, name, f"in resource group '{rg}'") from exc
-    total = provisioned = healthy = failed = latest = 0
+    total = provisioned = healthy = failed = latest = reported = 0
     for vm in vms:
         props = _rest(vm).get("properties") or {}
         total += 1
         state = (props.get("provisioningState") or "").lower()
+        # vmHealth exists only when the scale set monitors health (Application Health extension or
+        # networkProfile.healthProbe); its codes: HealthState/healthy, unhealthy, initializing, unknown.
+        code = ((((props.get("instanceView") or {}).get("vmHealth") or {}).get("status") or {}).get("code") or "")
+        if code:
+            reported += 1
         if props.get("latestModelApplied"):
             latest += 1
         if state == "failed":
             failed += 1
         if state == "succeeded":
             provisioned += 1
-            code = (((props.get("instanceView") or {}).get("vmHealth") or {}).get("status") or {}).get("code")
-            if (code or "").lower() == "healthstate/healthy":
+            if code.lower() == "healthstate/healthy":
                 healthy += 1
-    return InstanceCounts(total=total, provisioned=provisioned, healthy=healthy, failed=failed, latest_model=latest)
+    return InstanceCounts(total=total, provisioned=provisioned, healthy=healthy, failed=failed, latest_model=latest,
+                          health_reported=reported)

@@ -30,6 +30,7 @@ class Target:
     base_vmss: str = "base-vmss"
     gallery: str = "bggallery"
     image: str = "web-image"
+    probe: str = "http-probe"
 
     @property
     def rg_id(self) -> str:
@@ -45,6 +46,15 @@ class Target:
     def pool_id(self, pool: str) -> str:
         return (f"{self.rg_id}/providers/Microsoft.Network/loadBalancers/{self.load_balancer}"
                 f"/backendAddressPools/{pool}")
+
+    @property
+    def lb_id(self) -> str:
+        return f"{self.rg_id}/providers/Microsoft.Network/loadBalancers/{self.load_balancer}"
+
+    @property
+    def probe_id(self) -> str:
+        """The load balancer probe the base scale set monitors instance health with."""
+        return f"{self.lb_id}/probes/{self.probe}"
 
     @property
     def subnet_id(self) -> str:
@@ -69,7 +79,9 @@ class Seeder:
 
     def load_balancer(self) -> None:
         t = self.target
-        lb_id = f"{t.rg_id}/providers/Microsoft.Network/loadBalancers/{t.load_balancer}"
+        lb_id = t.lb_id
+        frontend = nm.SubResource(id=f"{lb_id}/frontendIPConfigurations/frontend")
+        probe = nm.SubResource(id=t.probe_id)
         body = nm.LoadBalancer(
             location=t.location,
             sku=nm.LoadBalancerSku(name="Standard"),
@@ -78,13 +90,21 @@ class Seeder:
                 public_ip_address=nm.PublicIPAddress(
                     id=f"{t.rg_id}/providers/Microsoft.Network/publicIPAddresses/bg-pip"))],
             backend_address_pools=[nm.BackendAddressPool(name=t.prod_pool), nm.BackendAddressPool(name=t.stage_pool)],
-            probes=[nm.Probe(name="http-probe", protocol="Http", port=80, request_path="/health",
+            probes=[nm.Probe(name=t.probe, protocol="Http", port=80, request_path="/health",
                              interval_in_seconds=5, number_of_probes=2)],
-            load_balancing_rules=[nm.LoadBalancingRule(
-                name="http", protocol="Tcp", frontend_port=80, backend_port=80,
-                frontend_ip_configuration=nm.SubResource(id=f"{lb_id}/frontendIPConfigurations/frontend"),
-                backend_address_pool=nm.SubResource(id=t.pool_id(t.prod_pool)),
-                probe=nm.SubResource(id=f"{lb_id}/probes/http-probe"))],
+            # The probe is used by a rule of each pool: prod serves on 80, stage (the new scale set
+            # before the swap) on 8080, so instances are probed whichever pool they are in, and the
+            # scale sets' networkProfile.healthProbe (the same probe) is backed by a rule either way.
+            load_balancing_rules=[
+                nm.LoadBalancingRule(
+                    name="http", protocol="Tcp", frontend_port=80, backend_port=80,
+                    frontend_ip_configuration=frontend, backend_address_pool=nm.SubResource(id=t.pool_id(t.prod_pool)),
+                    probe=probe),
+                nm.LoadBalancingRule(
+                    name="http-stage", protocol="Tcp", frontend_port=8080, backend_port=80,
+                    frontend_ip_configuration=frontend, backend_address_pool=nm.SubResource(id=t.pool_id(t.stage_pool)),
+                    probe=probe),
+            ],
         )
         self.network.load_balancers.begin_create_or_update(t.resource_group, t.load_balancer, body).result()
 
@@ -114,8 +134,14 @@ class Seeder:
             poller.result()
         return t.image_version_id(version)
 
-    def base_scale_set(self, first_image_version_id: str) -> None:
+    def base_scale_set(self, first_image_version_id: str, health_probe: bool = True, name: str | None = None) -> str:
+        """The base (template) scale set at capacity 0; returns its name.
+
+        `health_probe=True` (default) monitors instance health with the load balancer's probe
+        (`networkProfile.healthProbe`), so instances report `vmHealth`; False builds a base without
+        health monitoring (Azure then reports no instance health at all)."""
         t = self.target
+        name = name or t.base_vmss
         body = cm.VirtualMachineScaleSet(
             location=t.location,
             tags={"team": "platform", "app": "web"},
@@ -137,6 +163,7 @@ class Seeder:
                         managed_disk=cm.VirtualMachineScaleSetManagedDiskParameters(
                             storage_account_type="Premium_LRS"))),
                 network_profile=cm.VirtualMachineScaleSetNetworkProfile(
+                    health_probe=cm.ApiEntityReference(id=t.probe_id) if health_probe else None,
                     network_interface_configurations=[cm.VirtualMachineScaleSetNetworkConfiguration(
                         name="web-nic", primary=True,
                         ip_configurations=[cm.VirtualMachineScaleSetIPConfiguration(
@@ -144,13 +171,15 @@ class Seeder:
                             load_balancer_backend_address_pools=[])])]),
             ),
         )
-        self.compute.virtual_machine_scale_sets.begin_create_or_update(t.resource_group, t.base_vmss, body).result()
+        self.compute.virtual_machine_scale_sets.begin_create_or_update(t.resource_group, name, body).result()
+        return name
 
-    def everything(self, versions: tuple[str, ...] = ("1.0.0", "1.1.0")) -> list[str]:
-        """The whole demo target; returns the image version ids in order."""
+    def everything(self, versions: tuple[str, ...] = ("1.0.0", "1.1.0"), health_probe: bool = True) -> list[str]:
+        """The whole demo target; returns the image version ids in order. `health_probe=False`: a base
+        scale set without health monitoring."""
         self.resource_group()
         self.load_balancer()
         self.gallery_image()
         ids = [self.image_version(v) for v in versions]
-        self.base_scale_set(ids[0])
+        self.base_scale_set(ids[0], health_probe=health_probe)
         return ids

@@ -125,6 +125,28 @@ def nic_pool_refs(profile: dict) -> list[tuple[str, str, str]]:
     return out
 
 
+HEALTH_EXTENSION_PUBLISHER = "microsoft.managedservices"
+HEALTH_EXTENSION_TYPES = {"applicationhealthlinux", "applicationhealthwindows"}
+
+
+def health_monitoring(profile: dict | None) -> str | None:
+    """The source of instance health a model configures, as Azure knows it: a load balancer probe in
+    `networkProfile.healthProbe`, or the Application Health extension (publisher
+    `Microsoft.ManagedServices`, type `ApplicationHealthLinux`/`ApplicationHealthWindows`). Without
+    either Azure reports no `vmHealth` in instance views."""
+    profile = profile or {}
+    probe = (profile.get("networkProfile") or {}).get("healthProbe")
+    if isinstance(probe, dict) and probe.get("id"):
+        return "healthProbe"
+    extensions = (profile.get("extensionProfile") or {}).get("extensions")
+    for ext in extensions if isinstance(extensions, list) else []:
+        props = (ext or {}).get("properties") if isinstance(ext, dict) else None
+        if isinstance(props, dict) and str(props.get("publisher") or "").lower() == HEALTH_EXTENSION_PUBLISHER \
+                and str(props.get("type") or "").lower() in HEALTH_EXTENSION_TYPES:
+            return "extension"
+    return None
+
+
 def _base36(n: int) -> str:
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     s = ""
@@ -218,6 +240,15 @@ class ComputeBackend:
         if mode is not None and str(mode).lower() not in UPGRADE_MODES:
             raise InvalidParameter(f"The value '{mode}' of parameter 'upgradePolicy.mode' is not allowed. "
                                    f"Allowed values are Automatic, Manual, Rolling.", target="upgradePolicy.mode")
+        monitored = health_monitoring(profile)
+        if mode is not None and str(mode).lower() == "rolling" and not monitored:
+            raise InvalidParameter("Rolling Upgrade mode is not supported for this Virtual Machine Scale Set because "
+                                   "a health probe or health extension was not provided.", code="BadRequest")
+        auto_os = obj(obj(props.get("upgradePolicy"), "upgradePolicy").get("automaticOSUpgradePolicy"),
+                      "automaticOSUpgradePolicy")
+        if auto_os.get("enableAutomaticOSUpgrade") is True and not monitored:
+            raise InvalidParameter("Automatic OS Upgrade is not supported for this Virtual Machine Scale Set because "
+                                   "a health probe or health extension was not specified.", code="BadRequest")
         os_profile = obj(profile.get("osProfile"), "osProfile")
         typed(os_profile.get("computerNamePrefix"), str, "osProfile.computerNamePrefix")
         typed(os_profile.get("adminUsername"), str, "osProfile.adminUsername")
@@ -227,6 +258,13 @@ class ComputeBackend:
         typed(storage.get("osDisk"), dict, "osDisk")
         vmss_id = f"{rg_id(sub, rg)}/providers/Microsoft.Compute/virtualMachineScaleSets/{name}"
         network = obj(profile.get("networkProfile"), "networkProfile")
+        probe = obj(network.get("healthProbe"), "healthProbe")
+        if network.get("healthProbe") is not None:
+            if not probe.get("id"):
+                raise MissingRequiredProperty("healthProbe.id")
+            typed(probe["id"], str, "healthProbe.id")
+            if not self.emulator.network.probe_exists(probe["id"]):
+                raise InvalidResourceReference(probe["id"], vmss_id)
         for nic in arr(network.get("networkInterfaceConfigurations"), "networkInterfaceConfigurations"):
             nic = obj(nic, "networkInterfaceConfigurations[]")
             if not isinstance(nic.get("name"), str) or not nic["name"]:
@@ -266,6 +304,7 @@ class ComputeBackend:
         ss = self.scale_sets.get((sub, rg, name))
         created = ss is None
         if created:
+            _require_password_when_password_auth(body["properties"]["virtualMachineProfile"])
             ss = ScaleSet(sub, group.name, name, body, ctx.now)
             self.scale_sets[(sub, rg, name)] = ss
         elif ss.deleting:
@@ -490,6 +529,12 @@ class ComputeBackend:
         version = self.gallery.versions.get(_version_key(inst.image_key)) if inst.image_key else None
         return version.healthy if version is not None else True
 
+    def reports_health(self, ss: ScaleSet, inst: Instance) -> bool:
+        """Whether the instance view carries `vmHealth`: only once provisioned, and only when the model
+        the instance runs has health monitoring (Application Health extension or healthProbe)."""
+        return (inst.provisioning_state in ("Succeeded", "Updating") and inst.provisioned_at is not None
+                and health_monitoring(ss.models.get(inst.model_version)) is not None)
+
     def pool_members(self) -> dict[str, list[tuple[str, str, bool]]]:
         """Lowercased pool id -> [(vm id, NIC ip-config id, healthy)] from the models instances run."""
         out: dict[str, list[tuple[str, str, bool]]] = {}
@@ -573,7 +618,7 @@ class ComputeBackend:
         view = {"platformUpdateDomain": inst.index % 5, "platformFaultDomain": inst.index % 3,
                 "computerName": self.vm_json_computer_name(ss, inst),
                 "statuses": [prov, {"code": power[0], "level": "Info", "displayStatus": power[1]}]}
-        if state in ("Succeeded", "Updating") and inst.provisioned_at is not None:
+        if self.reports_health(ss, inst):
             healthy = self.healthy(inst)
             view["vmHealth"] = {"status": {
                 "code": "HealthState/healthy" if healthy else "HealthState/unhealthy",
@@ -592,7 +637,7 @@ class ComputeBackend:
         for inst in ss.instances.values():
             code = f"ProvisioningState/{inst.provisioning_state.lower()}"
             counts[code] = counts.get(code, 0) + 1
-            if inst.provisioning_state in ("Succeeded", "Updating") and inst.provisioned_at is not None:
+            if self.reports_health(ss, inst):
                 hcode = "HealthState/healthy" if self.healthy(inst) else "HealthState/unhealthy"
                 counts[hcode] = counts.get(hcode, 0) + 1
         state = ss.provisioning_state
@@ -622,6 +667,20 @@ def _without_secrets(profile: dict, keep_user_data: bool) -> dict:
             ext["properties"].pop("protectedSettings", None)
             ext["properties"].pop("protectedSettingsFromKeyVault", None)
     return profile
+
+
+def _require_password_when_password_auth(profile: dict) -> None:
+    """Creating a scale set whose OS profile uses password authentication (Windows, or Linux with
+    `disablePasswordAuthentication: false`) needs `adminPassword`, which a GET never returns: so a
+    GET's body PUT as a new scale set fails, as in Azure. (A Linux profile that says nothing about
+    password authentication is accepted, more leniently than Azure.)"""
+    os_profile = profile.get("osProfile")
+    if not isinstance(os_profile, dict) or os_profile.get("adminPassword"):
+        return
+    linux = os_profile.get("linuxConfiguration")
+    if os_profile.get("windowsConfiguration") is not None or (
+            isinstance(linux, dict) and linux.get("disablePasswordAuthentication") is False):
+        raise InvalidParameter("Required parameter 'adminPassword' is missing (null).", target="adminPassword")
 
 
 def _carry_secrets(current: dict, new: dict) -> None:

@@ -84,6 +84,15 @@ class NetworkBackend:
     def pool_exists(self, pool_id: str) -> bool:
         return norm_id(pool_id) in self.all_pool_ids()
 
+    def probe_exists(self, probe_id: str) -> bool:
+        """Whether `probe_id` names a probe of a load balancer (a scale set's healthProbe)."""
+        wanted = norm_id(probe_id)
+        for lb in self.lbs.values():
+            for probe in (lb.body.get("properties") or {}).get("probes") or []:
+                if norm_id(f"{lb.id}/probes/{probe.get('name')}") == wanted:
+                    return True
+        return False
+
     def validate(self, body: dict) -> None:
         check_top_level(body, TRACKED_KEYS, "LoadBalancer")
         if not body.get("location"):

@@ -62,6 +62,11 @@ class Seed:
     gallery: str
     image: str
 
+    @property
+    def probe(self) -> str:
+        """The load balancer's health probe (a scale set's networkProfile.healthProbe)."""
+        return f"{self.lb.id}/probes/probe"
+
     def image_version_id(self, compute) -> str:
         """Id of version 1.0.0, created on first use."""
         try:
@@ -81,6 +86,7 @@ def seed(rg, compute, network) -> Seed:
     lb = network.load_balancers.begin_create_or_update(rg, "lb", nm.LoadBalancer(
         location=LOCATION, sku=nm.LoadBalancerSku(name="Standard"),
         backend_address_pools=[nm.BackendAddressPool(name="prod-pool"), nm.BackendAddressPool(name="stage-pool")],
+        probes=[nm.Probe(name="probe", protocol="Http", port=80, request_path="/health")],
     )).result()
     pools = {p.name: p.id for p in lb.backend_address_pools}
     compute.galleries.begin_create_or_update(rg, "gallery", cm.Gallery(location=LOCATION)).result()
@@ -90,7 +96,15 @@ def seed(rg, compute, network) -> Seed:
     return Seed(rg, lb, pools["prod-pool"], pools["stage-pool"], "gallery", "app")
 
 
-def scale_set(image_id: str, pools: list[str], capacity: int, mode: str = "Manual") -> cm.VirtualMachineScaleSet:
+HEALTH_EXTENSION = cm.VirtualMachineScaleSetExtensionProfile(extensions=[cm.VirtualMachineScaleSetExtension(
+    name="health", publisher="Microsoft.ManagedServices", type="ApplicationHealthLinux",
+    type_handler_version="1.0", settings={"protocol": "http", "port": 80, "requestPath": "/health"})])
+
+
+def scale_set(image_id: str, pools: list[str], capacity: int, mode: str = "Manual",
+              health_probe: str | None = None, health_extension: bool = False) -> cm.VirtualMachineScaleSet:
+    """A minimal Uniform scale set. Health monitoring (so that instances report vmHealth): a load
+    balancer probe id as `health_probe`, or `health_extension=True` (Application Health extension)."""
     return cm.VirtualMachineScaleSet(
         location=LOCATION,
         sku=cm.Sku(name="Standard_D2s_v3", tier="Standard", capacity=capacity),
@@ -98,7 +112,10 @@ def scale_set(image_id: str, pools: list[str], capacity: int, mode: str = "Manua
         virtual_machine_profile=cm.VirtualMachineScaleSetVMProfile(
             storage_profile=cm.VirtualMachineScaleSetStorageProfile(image_reference=cm.ImageReference(id=image_id)),
             os_profile=cm.VirtualMachineScaleSetOSProfile(computer_name_prefix="app", admin_username="azureuser"),
-            network_profile=cm.VirtualMachineScaleSetNetworkProfile(network_interface_configurations=[
+            extension_profile=HEALTH_EXTENSION if health_extension else None,
+            network_profile=cm.VirtualMachineScaleSetNetworkProfile(
+                health_probe=cm.ApiEntityReference(id=health_probe) if health_probe else None,
+                network_interface_configurations=[
                 cm.VirtualMachineScaleSetNetworkConfiguration(
                     name="nic", primary=True,
                     ip_configurations=[cm.VirtualMachineScaleSetIPConfiguration(

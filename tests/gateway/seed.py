@@ -29,6 +29,7 @@ class Target:
     stage_pool: str = "stage-backend-pool"
     other_pool: str = "other-backend-pool"
     base: str = "web__base"
+    probe: str = "http-probe"
     gallery: str = "gal"
     image: str = "web-image"
     versions: dict[str, str] = field(default_factory=dict)  # version name -> id
@@ -50,6 +51,10 @@ class Target:
     @property
     def other_pool_id(self) -> str:
         return self.pool_id(self.other_pool)
+
+    @property
+    def probe_id(self) -> str:
+        return f"{self.lb_id()}/probes/{self.probe}"
 
     @property
     def nat_pool_id(self) -> str:
@@ -82,6 +87,8 @@ def create_load_balancer(c: AzureClients, t: Target) -> None:
             "frontendIPConfigurations": [{"name": "fe", "properties": {
                 "publicIPAddress": {"id": rid(t.sub, t.rg, "Microsoft.Network/publicIPAddresses/pip")}}}],
             "backendAddressPools": [{"name": t.prod_pool}, {"name": t.stage_pool}, {"name": t.other_pool}],
+            "probes": [{"name": t.probe, "properties": {"protocol": "Http", "port": 80, "requestPath": "/health",
+                                                        "intervalInSeconds": 5, "numberOfProbes": 2}}],
             "inboundNatPools": [{"name": "ssh", "properties": {
                 "frontendIPConfiguration": {"id": fe_id}, "protocol": "Tcp",
                 "frontendPortRangeStart": 50000, "frontendPortRangeEnd": 50099, "backendPort": 22}}],
@@ -119,9 +126,10 @@ def create_image_version(c: AzureClients, t: Target, version: str, tags: dict[st
     return result.id
 
 
-def base_scale_set_body(t: Target, image_id: str, capacity: int = 0) -> cm.VirtualMachineScaleSet:
-    """A base model with what a real one has: zones, Manual upgrades, a NAT pool, two NICs."""
-    return cm.VirtualMachineScaleSet({
+def base_scale_set_body(t: Target, image_id: str, capacity: int = 0, health_probe: bool = True) -> cm.VirtualMachineScaleSet:
+    """A base model with what a real one has: zones, Manual upgrades, a NAT pool, two NICs, and (unless
+    `health_probe=False`) health monitoring by the load balancer's probe."""
+    body = cm.VirtualMachineScaleSet({
         "location": LOCATION,
         "tags": {"team": "web", "HARNESS_REVISION": "old__7", "Name": t.base},
         "sku": {"name": "Standard_D2s_v3", "tier": "Standard", "capacity": capacity},
@@ -169,11 +177,15 @@ def base_scale_set_body(t: Target, image_id: str, capacity: int = 0) -> cm.Virtu
             },
         },
     })
+    if health_probe:
+        body["properties"]["virtualMachineProfile"]["networkProfile"]["healthProbe"] = {"id": t.probe_id}
+    return body
 
 
-def create_base_scale_set(c: AzureClients, t: Target, image_id: str, capacity: int = 0) -> None:
+def create_base_scale_set(c: AzureClients, t: Target, image_id: str, capacity: int = 0, health_probe: bool = True,
+                          name: str | None = None) -> None:
     c.compute(t.sub).virtual_machine_scale_sets.begin_create_or_update(
-        t.rg, t.base, base_scale_set_body(t, image_id, capacity)).result()
+        t.rg, name or t.base, base_scale_set_body(t, image_id, capacity, health_probe)).result()
 
 
 def seed_target(c: AzureClients, sub: str, rg: str, *, versions=("1.0.0",), base_capacity: int = 0) -> Target:

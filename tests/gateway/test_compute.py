@@ -208,7 +208,8 @@ def test_instance_counts_come_from_one_list_call(clients, target, emulator_admin
     _wait_provisioned(clients, t, "web__1", 4, healthy=4)
     seq = emulator_admin.last_seq()
     counts = compute.instance_counts(clients, t.sub, t.rg, "web__1")
-    assert counts.to_json() == {"total": 4, "provisioned": 4, "healthy": 4, "failed": 0, "latest_model": 4}
+    assert counts.to_json() == {"total": 4, "provisioned": 4, "healthy": 4, "failed": 0, "latest_model": 4,
+                                "health_reported": 4}
     entries = emulator_admin.requests_since(seq)
     assert [(e["method"], e["path"].rsplit("/", 1)[-1].lower()) for e in entries] == [("GET", "virtualmachines")]
     assert "instanceview" in entries[0]["query"].lower()

@@ -23,7 +23,7 @@ def test_scale_to_five_then_move_pools_with_manualupgrade_then_delete(compute, n
     rg = seed.rg
     image = seed.version(compute, "1.0.0")
     created = compute.virtual_machine_scale_sets.begin_create_or_update(
-        rg, "web", scale_set(image.id, [seed.stage_pool], capacity=0)).result()
+        rg, "web", scale_set(image.id, [seed.stage_pool], capacity=0, health_probe=seed.probe)).result()
     assert created.provisioning_state == "Succeeded"
     assert created.sku.capacity == 0
 
@@ -87,7 +87,7 @@ def test_scale_to_five_then_move_pools_with_manualupgrade_then_delete(compute, n
 def test_unhealthy_image_version_gives_unhealthy_instances(compute, network, http, seed):
     bad = seed.version(compute, "2.0.0", tags={"emulator.health": "unhealthy"})
     compute.virtual_machine_scale_sets.begin_create_or_update(
-        seed.rg, "sick", scale_set(bad.id, [seed.stage_pool], capacity=2)).result()
+        seed.rg, "sick", scale_set(bad.id, [seed.stage_pool], capacity=2, health_extension=True)).result()
     vms = _vms(compute, seed.rg, "sick")
     assert {vm.provisioning_state for vm in vms} == {"Succeeded"}
     assert {_health(vm) for vm in vms} == {"HealthState/unhealthy"}
@@ -112,7 +112,7 @@ def test_instances_of_a_failing_image_fail_provisioning_and_the_operation_fails(
 def test_instances_are_creating_until_provisioned_and_have_no_health_yet(compute, seed):
     image = seed.version(compute, "1.0.0")
     poller = compute.virtual_machine_scale_sets.begin_create_or_update(
-        seed.rg, "slow", scale_set(image.id, [], capacity=1))
+        seed.rg, "slow", scale_set(image.id, [], capacity=1, health_extension=True))
     first = compute.virtual_machine_scale_set_vms.get(seed.rg, "slow", "0", expand="instanceView")
     assert first.provisioning_state == "Creating"
     assert first.instance_view.vm_health is None
@@ -175,7 +175,7 @@ def test_list_by_resource_group_and_case_insensitive_names(compute, seed):
 def test_scale_set_instance_view_aggregates_instance_states(compute, seed):
     image = seed.version(compute, "1.0.0")
     compute.virtual_machine_scale_sets.begin_create_or_update(
-        seed.rg, "agg", scale_set(image.id, [], capacity=3)).result()
+        seed.rg, "agg", scale_set(image.id, [], capacity=3, health_extension=True)).result()
     view = compute.virtual_machine_scale_sets.get_instance_view(seed.rg, "agg")
     summary = {s.code: s.count for s in view.virtual_machine.statuses_summary}
     assert summary["ProvisioningState/succeeded"] == 3
