@@ -19,21 +19,23 @@ def clear_autoscale(payload: dict) -> dict | None:
 
 @bp.activity_trigger(input_name="payload")
 def resize_scale_set(payload: dict) -> dict:
+    """Set the capacity; returns the scale set with `previous_capacity`, what it had before this call."""
     request = ResizeInput.from_json(payload)
     c = clients()
     current = compute.get_scale_set(c, request.subscription_id, request.resource_group, request.name)
     if current is None:
         raise LookupError(f"Virtual Machine Scale Set [{request.name}] was not found")
     if current.capacity == request.capacity:
-        return current.to_json()
+        return {**current.to_json(), "previous_capacity": current.capacity}
     log(request.deployment_id,
         f"Setting capacity of Virtual Machine Scale Set: [{request.name}] from [{current.capacity}] "
         f"to [{request.capacity}] instances")
     # A scale-out is not waited for here: instances take minutes, and the orchestration follows them
     # with durable timers (an activity never sleeps through them). A scale-in is short: wait for it.
     growing = request.capacity > current.capacity
-    return compute.set_capacity(c, request.subscription_id, request.resource_group, request.name,
-                                request.capacity, wait=not growing).to_json()
+    resized = compute.set_capacity(c, request.subscription_id, request.resource_group, request.name,
+                                   request.capacity, wait=not growing)
+    return {**resized.to_json(), "previous_capacity": current.capacity}
 
 
 @bp.activity_trigger(input_name="payload")

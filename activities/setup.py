@@ -85,6 +85,8 @@ def inspect_lineage(payload: dict) -> dict:
         "members": [m.summary.to_json() for m in members],
         "active": active.summary.name if active else None,
         "active_autoscale": setting.to_json() if setting else None,
+        # Every scale set name in the resource group, lineage or not: the new name must be free.
+        "names": sorted(s.name for s in scale_sets),
     }
 
 
@@ -119,7 +121,16 @@ def _clear_autoscale(deployment_id: str, sub: str, rg: str, name: str) -> dict |
 def create_scale_set(payload: dict) -> dict:
     request = CreateScaleSetInput.from_json(payload)
     c = clients()
-    existing = compute.get_scale_set(c, request.subscription_id, request.resource_group, request.name)
+    sub, rg = request.subscription_id, request.resource_group
+    existing = compute.get_scale_set(c, sub, rg, request.name)
+    if existing is not None and existing.provisioning_state.lower() == "failed":
+        # An earlier try's creation ended Failed (a re-run after a failed or crashed try): adopting it
+        # would carry on with a scale set Azure never finished, and make every retry "succeed". Start over.
+        log(request.deployment_id,
+            f"Virtual Machine Scale Set [{request.name}] exists in provisioning state Failed; deleting it to "
+            f"create it again")
+        compute.delete_scale_set(c, sub, rg, request.name)
+        existing = None
     if existing is not None:
         log(request.deployment_id, f"Virtual Machine Scale Set [{request.name}] already exists, reusing it")
         return existing.to_json()

@@ -256,7 +256,15 @@ class BlueGreenDeployment:
             self.check_version_order(active.summary)
 
         revision = next_revision(members)
-        self.new_name = vmss_name(spec.name, revision)
+        new_name = vmss_name(spec.name, revision)
+        if new_name.lower() in {name.lower() for name in lineage.get("names", [])}:
+            # Another lineage (another infrastructureId with the same name) or a hand-made scale set owns
+            # the name: creating "it" would take that scale set over, resize and route it, and a rollback
+            # would delete it. Nothing has been written yet: stop here.
+            raise StepFailed(S.SETUP, f"A Virtual Machine Scale Set named [{new_name}] already exists in resource "
+                                      f"group [{self.rg}] and is not revision {revision} of infrastructure "
+                                      f"[{spec.infrastructure_id}]; refusing to take it over")
+        self.new_name = new_name
         self.capacity = target_capacity(spec.instances, self.old, self.old_autoscale)
         self.target = upgrade_target(spec.upgrade, self.capacity.desired)
         self.publish(revision=revision, newVmss=self.new_name, oldVmss=self.old.name if self.old else None,
@@ -448,9 +456,14 @@ class BlueGreenDeployment:
         spec = self.spec
         if self.old is not None:
             old = self.old
-            if self.old_downsized:
-                yield self.call("resize_scale_set", ResizeInput(self.id, self.sub, self.rg, old.name, old.capacity))
-                yield from self.wait_steady(S.ROLLBACK, old.name, old.capacity, require_latest_model=False)
+            if self.old_detached or self.old_downsized:
+                # Out of prod the old scale set may have shrunk without us (its autoscale, still attached
+                # during a scale-down delay, scales it in once it has no load): back to its pre-deployment
+                # capacity before it serves again.
+                resized = yield self.call("resize_scale_set", ResizeInput(self.id, self.sub, self.rg, old.name,
+                                                                          old.capacity))
+                if resized.get("previous_capacity", old.capacity) != old.capacity:
+                    yield from self.wait_steady(S.ROLLBACK, old.name, old.capacity, require_latest_model=False)
             yield self.call("route_scale_set", RouteInput(
                 self.id, self.sub, self.rg, old.name, [], [self.prod_pool_id], BLUE,
                 [f"Sending request to attach virtual machine scale set:[{old.name}] to prod backend pool:"

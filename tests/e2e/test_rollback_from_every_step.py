@@ -1,0 +1,189 @@
+"""A failure in every step and activity of a deployment that replaces a running scale set rolls back
+cleanly: prod never empty, the old scale set back at its pre-deployment size and autoscale, tagged
+BLUE, in prod; the new one gone; a sensible status and error; the target's lock released."""
+
+from __future__ import annotations
+
+import pytest
+from azure.mgmt.compute import models as cm
+
+from domain.tags import BG_VERSION
+from tests.e2e.conftest import spec_for
+from tests.e2e.test_bluegreen_deployments import (
+    NEW_NAME,
+    assert_prod_never_empty_after_first_serving,
+    autoscale_body,
+    autoscale_targets,
+    last_seq,
+    pool_member_scale_sets,
+    scale_set,
+    scale_set_names,
+    writes_to,
+)
+from tests.support.arm import compute_client, monitor_client
+
+pytestmark = pytest.mark.e2e
+
+OLD, NEW = f"{NEW_NAME}__1", f"{NEW_NAME}__2"
+OLD_AUTOSCALE = "web-autoscale"
+
+
+def inject(emulator_admin, target, fault: dict) -> None:
+    """Fault paths are matched against every resource group: scope them to this test's."""
+    scoped = {**fault, "path": f"(?i)/resourceGroups/{target.resource_group}/.*{fault['path']}"}
+    assert emulator_admin.post("/_emulator/faults", json=scoped).status_code in (200, 201)
+
+
+@pytest.fixture
+def running_old(api, arm_emulator, target, seeded) -> str:
+    """`__1` serving prod at capacity 2 with an autoscale setting of its own (min 1, max 4, default 2)."""
+    first = api.deploy(spec_for(target, seeded[0]))
+    assert api.wait(first)["status"] == "Succeeded", api.log(first)
+    monitor_client(arm_emulator, target.subscription_id).autoscale_settings.create_or_update(
+        target.resource_group, OLD_AUTOSCALE, autoscale_body(target, OLD, 1, 4, 2))
+    return OLD
+
+
+def assert_rolled_back(api, arm_emulator, emulator_admin, target, deployment, step, *, old=OLD, new=NEW,
+                       capacity=2, autoscale=True) -> dict:
+    view = api.wait(deployment)
+    log = api.log(deployment)
+    assert view["status"] == "RolledBack", (view, log)
+    assert view["phase"] == "RolledBack" and view["error"].startswith(f"{step}: "), view
+    statuses = {s["name"]: s["status"] for s in view["steps"]}
+    assert statuses[step] == "Failed" and statuses["Rollback"] == "Succeeded", view["steps"]
+    assert pool_member_scale_sets(arm_emulator, target, target.prod_pool) == {old}, log
+    assert pool_member_scale_sets(arm_emulator, target, target.stage_pool) == set(), log
+    restored = scale_set(arm_emulator, target, old)
+    assert restored.tags[BG_VERSION] == "BLUE" and restored.sku.capacity == capacity, log
+    assert new not in scale_set_names(arm_emulator, target), log
+    if autoscale:
+        assert autoscale_targets(arm_emulator, target) == {OLD_AUTOSCALE: old}, log
+    assert_prod_never_empty_after_first_serving(emulator_admin, target)
+    return view
+
+
+def assert_target_free(api, target, image) -> None:
+    """The lock was released: the next deployment is accepted (and is let finish)."""
+    response = api.start(spec_for(target, image))
+    assert response.status_code == 202, response.text
+    assert api.wait(response.json()["id"])["status"] in ("Succeeded", "RolledBack", "Failed")
+
+
+# -- Setup -----------------------------------------------------------------------------------------
+
+
+def test_create_refused_after_retention_rolls_back_to_the_running_scale_set(
+        api, arm_emulator, emulator_admin, target, seeded, running_old):
+    second = api.deploy(spec_for(target, seeded[1]))
+    assert api.wait(second)["status"] == "Succeeded", api.log(second)
+    # __2 serves now; __3 is refused. versionsToKeep 2: retention deletes __1 before __3 is created.
+    inject(emulator_admin, target, {"method": "PUT", "path": f"/virtualMachineScaleSets/{NEW_NAME}__3$",
+                                    "status": 400, "times": 3})
+    third = api.deploy(spec_for(target, seeded[0], versionsToKeep=2))
+    assert_rolled_back(api, arm_emulator, emulator_admin, target, third, "Setup", old=NEW, new=f"{NEW_NAME}__3",
+                       autoscale=False)
+    assert OLD not in scale_set_names(arm_emulator, target)
+    assert_target_free(api, target, seeded[1])
+
+
+def test_a_scale_set_whose_creation_failed_is_not_adopted(api, arm_emulator, emulator_admin, target, seeded,
+                                                          running_old):
+    # Every try of the creation ends Failed: the deployment must not go on with a failed scale set.
+    inject(emulator_admin, target, {"method": "PUT", "path": f"/virtualMachineScaleSets/{NEW}$",
+                                    "lroStatus": "Failed", "times": 3})
+    second = api.deploy(spec_for(target, seeded[1]))
+    assert_rolled_back(api, arm_emulator, emulator_admin, target, second, "Setup")
+
+
+def test_a_creation_that_failed_once_is_retried_from_scratch(api, arm_emulator, emulator_admin, target, seeded,
+                                                             running_old):
+    inject(emulator_admin, target, {"method": "PUT", "path": f"/virtualMachineScaleSets/{NEW}$",
+                                    "lroStatus": "Failed", "times": 1})
+    second = api.deploy(spec_for(target, seeded[1]))
+    view = api.wait(second)
+    assert view["status"] == "Succeeded", api.log(second)
+    assert scale_set(arm_emulator, target, NEW).provisioning_state == "Succeeded"
+    assert pool_member_scale_sets(arm_emulator, target, target.prod_pool) == {NEW}
+
+
+def test_a_name_owned_by_another_lineage_is_refused_before_any_write(
+        api, arm_emulator, emulator_admin, target, seeded, running_old):
+    # Same scale-set name, another infrastructure id: its first revision would be named like ours.
+    before = last_seq(emulator_admin)
+    other = api.deploy(spec_for(target, seeded[1], infrastructureId="web-canary"))
+    view = api.wait(other)
+    assert view["status"] == "Failed" and view["error"].startswith("Setup: "), (view, api.log(other))
+    assert f"[{OLD}] already exists" in view["error"]
+    assert writes_to(emulator_admin, target, before) == []
+    assert pool_member_scale_sets(arm_emulator, target, target.prod_pool) == {OLD}
+    assert scale_set(arm_emulator, target, OLD).sku.capacity == 2
+
+
+# -- Upgrade ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fault", [
+    {"method": "PATCH", "path": f"/virtualMachineScaleSets/{NEW}$", "status": 400, "times": 3},
+    {"method": "PUT", "path": f"/autoscalesettings/{NEW}_Autoscale$", "status": 400, "times": 3},
+], ids=["resize refused", "autoscale attach refused"])
+def test_a_failure_in_upgrade_rolls_back(api, arm_emulator, emulator_admin, target, seeded, running_old, fault):
+    inject(emulator_admin, target, fault)
+    second = api.deploy(spec_for(target, seeded[1]))
+    assert_rolled_back(api, arm_emulator, emulator_admin, target, second, "Upgrade")
+
+
+# -- ScaleDownDelay and Downsize -------------------------------------------------------------------
+
+
+def test_rollback_during_the_delay_restores_an_old_scale_set_that_autoscale_shrank(
+        api, arm_emulator, emulator_admin, target, seeded, running_old):
+    second = api.deploy(spec_for(target, seeded[1], scaleDownDelaySeconds=3600, steadyStateTimeoutMinutes=2))
+    api.wait(second, phase="ScaleDownDelay", timeout=90)
+    # Out of prod, the old scale set has no load: its autoscale setting (still attached) scales it in.
+    compute_client(arm_emulator, target.subscription_id).virtual_machine_scale_sets.begin_update(
+        target.resource_group, OLD, cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=1))).result()
+    assert api.act(second, "rollback").status_code == 202
+    assert_rolled_back(api, arm_emulator, emulator_admin, target, second, "ScaleDownDelay")
+
+
+def test_a_failed_downsize_of_the_old_scale_set_rolls_back(api, arm_emulator, emulator_admin, target, seeded,
+                                                           running_old):
+    second = api.deploy(spec_for(target, seeded[1], scaleDownDelaySeconds=300))
+    api.wait(second, phase="ScaleDownDelay", timeout=90)
+    # The swap is done; the old scale set's downsize is refused.
+    inject(emulator_admin, target, {"method": "PATCH", "path": f"/virtualMachineScaleSets/{OLD}$",
+                                    "status": 400, "times": 3})
+    assert_rolled_back(api, arm_emulator, emulator_admin, target, second, "Downsize")
+
+
+def test_a_failure_after_the_old_scale_set_was_downsized_rolls_it_back_up(
+        api, arm_emulator, emulator_admin, target, seeded, running_old):
+    # downsizeOldFirst: the new autoscale setting is attached after the old scale set went to 0.
+    inject(emulator_admin, target, {"method": "PUT", "path": f"/autoscalesettings/{NEW}_Autoscale$",
+                                    "status": 400, "times": 3})
+    second = api.deploy(spec_for(target, seeded[1], resizeStrategy="downsizeOldFirst"))
+    assert_rolled_back(api, arm_emulator, emulator_admin, target, second, "Downsize")
+    assert f"Downscaled old Virtual Machine Scale Set: [{OLD}] to [0] instances" in api.log(second)
+
+
+# -- Rollback itself -------------------------------------------------------------------------------
+
+
+def test_a_failing_rollback_fails_with_both_causes_keeps_prod_on_the_old_and_frees_the_target(
+        api, arm_emulator, emulator_admin, target, seeded, running_old):
+    inject(emulator_admin, target, {"method": "POST", "path": f"/virtualMachineScaleSets/{NEW}/manualupgrade$",
+                                    "lroStatus": "Failed", "times": 3})
+    inject(emulator_admin, target, {"method": "DELETE", "path": f"/virtualMachineScaleSets/{NEW}$",
+                                    "status": 400, "times": 3})
+    second = api.deploy(spec_for(target, seeded[1]))
+    view = api.wait(second)
+    assert view["status"] == "Failed", api.log(second)
+    assert view["error"].startswith("Swap: ") and "rollback failed" in view["error"], view
+    assert {s["name"]: s["status"] for s in view["steps"]}["Rollback"] == "Failed"
+    assert pool_member_scale_sets(arm_emulator, target, target.prod_pool) == {OLD}
+    old = scale_set(arm_emulator, target, OLD)
+    assert old.tags[BG_VERSION] == "BLUE" and old.sku.capacity == 2
+    assert autoscale_targets(arm_emulator, target) == {OLD_AUTOSCALE: OLD}
+    assert_prod_never_empty_after_first_serving(emulator_admin, target)
+    assert_target_free(api, target, seeded[1])
