@@ -119,3 +119,56 @@ def test_new_scale_set_body_clears_every_pool_but_the_stage_pool():
     assert base.as_dict()["properties"]["virtualMachineProfile"]["networkProfile"][
         "networkInterfaceConfigurations"][0]["properties"]["ipConfigurations"][0]["properties"][
         "loadBalancerBackendAddressPools"] == [{"id": "/prod"}]
+
+
+@needs_examples
+def test_the_windows_example_is_not_copyable_its_password_is_never_returned():
+    base = _deserialize(cm.VirtualMachineScaleSet, _example("compute/VirtualMachineScaleSet_Create_WithAzureLoadBalancer.json"))
+    problems = compute.base_copy_problems(base)
+    assert len(problems) == 1 and "password authentication (Windows)" in problems[0]
+
+
+def test_new_scale_set_body_drops_what_a_get_returns_and_a_create_refuses():
+    base = {
+        "location": "westus", "sku": {"name": "Standard_B2s", "capacity": 2}, "zones": ["1"],
+        "identity": {"type": "SystemAssigned, UserAssigned", "principalId": "p", "tenantId": "t",
+                     "userAssignedIdentities": {"/ids/app": {"principalId": "p2", "clientId": "c2"}}},
+        "plan": {"name": "n", "publisher": "pub", "product": "prod"},
+        "properties": {
+            "uniqueId": "u", "timeCreated": "2026-01-01T00:00:00Z", "provisioningState": "Succeeded",
+            "proximityPlacementGroup": {"id": "/ppg"}, "hostGroup": {"id": "/hg"},
+            "scaleInPolicy": {"rules": ["OldestVM"]}, "upgradePolicy": {"mode": "Rolling"},
+            "virtualMachineProfile": {
+                "timeCreated": "2026-01-01T00:00:00Z",
+                "osProfile": {"adminUsername": "u", "linuxConfiguration": {"disablePasswordAuthentication": True},
+                              "secrets": [{"sourceVault": {"id": "/kv"}, "vaultCertificates": [{"certificateUrl": "https://kv/c"}]}]},
+                "storageProfile": {"imageReference": {"id": "/old"}, "osDisk": {
+                    "name": "disk0", "createOption": "FromImage", "managedDisk": {"id": "/disks/d", "storageAccountType": "P"}}},
+                "networkProfile": {"healthProbe": {"id": "/lb/probes/p"}, "networkInterfaceConfigurations": [
+                    {"name": "nic", "properties": {"primary": True, "ipConfigurations": [
+                        {"name": "ip", "properties": {"subnet": {"id": "/subnet"}}}]}}]},
+                "extensionProfile": {"extensions": [{"id": "/ext/health", "name": "health", "properties": {
+                    "provisioningState": "Succeeded", "publisher": "Microsoft.ManagedServices",
+                    "type": "ApplicationHealthLinux", "typeHandlerVersion": "1.0"}}]},
+            },
+        },
+    }
+    body = compute.new_scale_set_body(base, "/img", {"a": "b"}, "/stage")
+    assert body["identity"] == {"type": "SystemAssigned, UserAssigned", "userAssignedIdentities": {"/ids/app": {}}}
+    assert body["plan"] == base["plan"] and body["zones"] == ["1"]
+    props = body["properties"]
+    assert not {"uniqueId", "timeCreated", "provisioningState"} & set(props)
+    assert props["proximityPlacementGroup"] == {"id": "/ppg"} and props["hostGroup"] == {"id": "/hg"}
+    assert props["scaleInPolicy"] == {"rules": ["OldestVM"]} and props["upgradePolicy"] == {"mode": "Rolling"}
+    vm = props["virtualMachineProfile"]
+    assert "timeCreated" not in vm
+    assert vm["osProfile"]["secrets"] == base["properties"]["virtualMachineProfile"]["osProfile"]["secrets"]
+    assert vm["storageProfile"]["osDisk"] == {"createOption": "FromImage", "managedDisk": {"storageAccountType": "P"}}
+    assert vm["networkProfile"]["healthProbe"] == {"id": "/lb/probes/p"}
+    assert vm["extensionProfile"]["extensions"] == [{"name": "health", "properties": {
+        "publisher": "Microsoft.ManagedServices", "type": "ApplicationHealthLinux", "typeHandlerVersion": "1.0"}}]
+    assert compute.health_monitoring_of(base) == "healthProbe"
+    del base["properties"]["virtualMachineProfile"]["networkProfile"]["healthProbe"]
+    assert compute.health_monitoring_of(base) == "ApplicationHealthLinux"
+    # The base itself is untouched.
+    assert base["identity"]["principalId"] == "p"

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from azure.core.exceptions import HttpResponseError
+from azure.mgmt.compute import models as cm
 
 from gateway import compute
 from gateway.errors import NotFoundError
@@ -293,3 +294,126 @@ def test_merge_tags_lays_tags_over_the_fresh_ones(clients, target, emulator_admi
     assert compute.get_scale_set(clients, t.sub, t.rg, "web__1").tags == {**TAGS, "BG_VERSION": "BLUE"}
     assert compute.update_pools_and_tags(clients, t.sub, t.rg, "web__1", merge_tags={"BG_VERSION": "BLUE"}) is False
     assert [m for m, _ in _writes(emulator_admin.requests_since(seq))] == ["PATCH"]
+
+
+# -- health monitoring and what a base model can be copied from -----------------------------------
+
+
+def test_instance_counts_report_health_only_where_the_scale_set_monitors_it(clients, target):
+    from domain.steady_state import describe, is_steady
+    from tests.gateway.seed import create_base_scale_set
+
+    t = target
+    assert compute.health_monitoring(clients, t.sub, t.rg, t.base) == "healthProbe"
+    create_base_scale_set(clients, t, t.versions["1.0.0"], health_probe=False, name="plain__base")
+    assert compute.health_monitoring(clients, t.sub, t.rg, "plain__base") is None
+
+    for base, name in ((t.base, "web__1"), ("plain__base", "plain__1")):
+        compute.create_scale_set_from_base(clients, t.sub, t.rg, base, name, t.versions["1.0.0"], TAGS,
+                                           t.stage_pool_id)
+        compute.set_capacity(clients, t.sub, t.rg, name, 2)
+    monitored = _wait_provisioned(clients, t, "web__1", 2, healthy=2)
+    plain = _wait_provisioned(clients, t, "plain__1", 2)
+    assert (monitored.healthy, monitored.health_reported) == (2, 2)
+    assert (plain.provisioned, plain.healthy, plain.health_reported) == (2, 0, 0)
+    # Without monitoring, provisioning alone makes the scale set steady (Harness's criterion).
+    assert is_steady(monitored, 2) and is_steady(plain, 2)
+    assert "health not monitored" in describe(plain, 2)
+
+
+def test_unhealthy_monitored_instances_report_and_are_not_steady(clients, target):
+    from domain.steady_state import is_steady
+
+    t = target
+    sick = create_image_version(clients, t, "6.0.0", tags={"emulator.health": "unhealthy"})
+    _create(clients, t, name="web__6", image=sick)
+    compute.set_capacity(clients, t.sub, t.rg, "web__6", 2)
+    counts = _wait_provisioned(clients, t, "web__6", 2)
+    assert (counts.healthy, counts.health_reported) == (0, 2)
+    assert not is_steady(counts, 2)
+
+
+def _writes_to_scale_sets(emulator_admin, seq):
+    return [w for w in _writes(emulator_admin.requests_since(seq)) if "virtualmachinescalesets" in w[1].lower()]
+
+
+@pytest.mark.parametrize("os_config, reason", [
+    ({"windowsConfiguration": {"provisionVMAgent": True}}, "password authentication (Windows)"),
+    ({"linuxConfiguration": {"disablePasswordAuthentication": False}}, "password authentication (Linux"),
+])
+def test_a_password_auth_base_is_refused_before_any_write(clients, target, emulator_admin, os_config, reason):
+    from tests.gateway.seed import base_scale_set_body
+
+    t = target
+    body = base_scale_set_body(t, t.versions["1.0.0"])
+    os_profile = body["properties"]["virtualMachineProfile"]["osProfile"]
+    os_profile.pop("linuxConfiguration")
+    os_profile.update(os_config, adminPassword="Base-Passw0rd!")
+    clients.compute(t.sub).virtual_machine_scale_sets.begin_create_or_update(t.rg, "pw__base", body).result()
+
+    seq = emulator_admin.last_seq()
+    with pytest.raises(compute.BaseScaleSetNotCopyable, match="pw__base") as err:
+        compute.create_scale_set_from_base(clients, t.sub, t.rg, "pw__base", "pw__1", t.versions["1.0.0"], TAGS,
+                                           t.stage_pool_id)
+    assert reason in str(err.value) and "admin password" in str(err.value)
+    assert err.value.base_name == "pw__base"
+    assert _writes_to_scale_sets(emulator_admin, seq) == []
+    assert compute.get_scale_set(clients, t.sub, t.rg, "pw__1") is None
+
+
+def test_the_emulator_refuses_a_copy_of_a_password_auth_base_like_azure(clients, target):
+    """What the check prevents: Azure answers 400 InvalidParameter (adminPassword) to the copy."""
+    from tests.gateway.seed import base_scale_set_body
+
+    t = target
+    body = base_scale_set_body(t, t.versions["1.0.0"])
+    body["properties"]["virtualMachineProfile"]["osProfile"]["linuxConfiguration"] = {
+        "disablePasswordAuthentication": False}
+    body["properties"]["virtualMachineProfile"]["osProfile"]["adminPassword"] = "Base-Passw0rd!"
+    vmss = clients.compute(t.sub).virtual_machine_scale_sets
+    vmss.begin_create_or_update(t.rg, "pw__base", body).result()
+    copy_body = compute.new_scale_set_body(vmss.get(t.rg, "pw__base"), t.versions["1.0.0"], TAGS, t.stage_pool_id)
+    with pytest.raises(HttpResponseError) as err:
+        vmss.begin_create_or_update(t.rg, "pw__1", cm.VirtualMachineScaleSet(copy_body)).result()
+    assert err.value.status_code == 400 and err.value.error.target == "adminPassword"
+
+
+def test_a_flexible_base_is_refused_before_any_write(clients, target, emulator_admin):
+    from tests.gateway.seed import base_scale_set_body
+
+    t = target
+    body = base_scale_set_body(t, t.versions["1.0.0"])
+    body["properties"]["orchestrationMode"] = "Flexible"
+    clients.compute(t.sub).virtual_machine_scale_sets.begin_create_or_update(t.rg, "flex__base", body).result()
+    seq = emulator_admin.last_seq()
+    with pytest.raises(compute.BaseScaleSetNotCopyable, match="flex__base.*Flexible"):
+        compute.create_scale_set_from_base(clients, t.sub, t.rg, "flex__base", "flex__1", t.versions["1.0.0"], TAGS,
+                                           t.stage_pool_id)
+    assert _writes_to_scale_sets(emulator_admin, seq) == []
+
+
+def test_base_copy_problems_of_good_and_bad_models():
+    ssh = {"properties": {"virtualMachineProfile": {"osProfile": {
+        "adminUsername": "u", "linuxConfiguration": {"disablePasswordAuthentication": True}}}}}
+    assert compute.base_copy_problems(ssh) == []
+    assert compute.base_copy_problems({"properties": {"virtualMachineProfile": {}}}) == []  # specialized image
+    both = {"properties": {"orchestrationMode": "Flexible", "virtualMachineProfile": {"osProfile": {
+        "linuxConfiguration": {}}}}}
+    assert len(compute.base_copy_problems(both)) == 2
+
+
+def test_manual_upgrade_is_left_to_azure_for_automatic_upgrade_policies(clients, target, emulator_admin):
+    t = target
+    _create(clients, t)
+    compute.set_capacity(clients, t.sub, t.rg, "web__1", 2)
+    _wait_provisioned(clients, t, "web__1", 2)
+    clients.compute(t.sub).virtual_machine_scale_sets.begin_update(t.rg, "web__1", cm.VirtualMachineScaleSetUpdate(
+        upgrade_policy=cm.UpgradePolicy(mode="Automatic"))).result()
+    compute.update_pools_and_tags(clients, t.sub, t.rg, "web__1", remove_pool_ids=[t.stage_pool_id],
+                                  add_pool_ids=[t.prod_pool_id])
+    seq = emulator_admin.last_seq()
+    assert compute.manual_upgrade(clients, t.sub, t.rg, "web__1") == 0
+    assert _writes(emulator_admin.requests_since(seq)) == []
+    # Azure applies the model by itself: the instances reach it without any manualupgrade.
+    wait_until(lambda: compute.instance_counts(clients, t.sub, t.rg, "web__1").latest_model == 2, timeout=60,
+               what="the automatic upgrade")
