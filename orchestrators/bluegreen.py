@@ -269,6 +269,11 @@ class BlueGreenDeployment:
         self.target = upgrade_target(spec.upgrade, self.capacity.desired)
         self.publish(revision=revision, newVmss=self.new_name, oldVmss=self.old.name if self.old else None,
                      capacity={"desired": self.target, "current": 0, "healthy": 0})
+        if self.old is not None and self.target == 0:
+            # The swap would take the old scale set's instances out of prod for none: the pool left empty.
+            raise StepFailed(S.SETUP, f"The new Virtual Machine Scale Set [{self.new_name}] would have 0 instances: "
+                                      f"swapping it in would leave prod backend pool [{spec.prod_backend_pool}], "
+                                      f"served by [{self.old.name}], without instances")
 
         plan = retention_plan(members, active, spec.versions_to_keep)
         if plan.scale_to_zero or plan.delete:

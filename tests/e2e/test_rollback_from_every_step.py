@@ -120,6 +120,18 @@ def test_a_name_owned_by_another_lineage_is_refused_before_any_write(
     assert scale_set(arm_emulator, target, OLD).sku.capacity == 2
 
 
+def test_a_new_scale_set_of_zero_instances_never_replaces_a_serving_one(
+        api, arm_emulator, emulator_admin, target, seeded, running_old):
+    before = last_seq(emulator_admin)
+    second = api.deploy(spec_for(target, seeded[1], instances={"mode": "fixed", "min": 0, "max": 4, "desired": 0}))
+    view = api.wait(second)
+    assert view["status"] == "Failed" and view["error"].startswith("Setup: "), (view, api.log(second))
+    assert "0 instances" in view["error"]
+    assert writes_to(emulator_admin, target, before) == []
+    assert pool_member_scale_sets(arm_emulator, target, target.prod_pool) == {OLD}
+    assert_prod_never_empty_after_first_serving(emulator_admin, target)
+
+
 # -- Upgrade ---------------------------------------------------------------------------------------
 
 
