@@ -11,7 +11,7 @@ to the REST shape (`properties` nesting, camelCase).
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from azure.core.exceptions import DecodeError, ResourceNotFoundError
@@ -136,6 +136,26 @@ def health_monitoring_of(model: Any) -> str | None:
                 and str(props.get("type") or "").lower() in HEALTH_EXTENSION_TYPES):
             return str(props["type"])
     return None
+
+
+@dataclass(frozen=True)
+class BaseInspection:
+    """The base scale set as target validation needs it, from ONE GET: its summary, why it cannot be
+    copied (`base_copy_problems`, empty when it can) and how it monitors instance health
+    (`health_monitoring_of`; None: Azure will report no instance health, steady state then rests on
+    provisioning alone)."""
+
+    summary: ScaleSetSummary
+    problems: list[str]
+    health_monitoring: str | None
+
+
+def inspect_base(c: AzureClients, sub: str, rg: str, name: str) -> BaseInspection | None:
+    """`BaseInspection` of the base scale set `name`, None when it does not exist (no write)."""
+    model = _get_model(c, sub, rg, name)
+    if model is None:
+        return None
+    return BaseInspection(summarize(model), base_copy_problems(model), health_monitoring_of(model))
 
 
 def health_monitoring(c: AzureClients, sub: str, rg: str, name: str) -> str | None:

@@ -417,3 +417,13 @@ def test_manual_upgrade_is_left_to_azure_for_automatic_upgrade_policies(clients,
     # Azure applies the model by itself: the instances reach it without any manualupgrade.
     wait_until(lambda: compute.instance_counts(clients, t.sub, t.rg, "web__1").latest_model == 2, timeout=60,
                what="the automatic upgrade")
+
+
+def test_inspect_base_reads_once_and_reports_problems_and_monitoring(clients, target, emulator_admin):
+    t = target
+    seq = emulator_admin.last_seq()
+    inspected = compute.inspect_base(clients, t.sub, t.rg, t.base)
+    assert [e["method"] for e in emulator_admin.requests_since(seq)] == ["GET"]
+    assert inspected.summary.name == t.base and inspected.problems == []
+    assert inspected.health_monitoring == "healthProbe"
+    assert compute.inspect_base(clients, t.sub, t.rg, "missing") is None
