@@ -13,9 +13,9 @@ from triggers.liveness import claim_target
 
 @bp.activity_trigger(input_name="payload")
 def append_log(payload: dict) -> int:
+    """Returns how many lines the deployment log took (0 when it could not take them)."""
     request = LogInput.from_json(payload)
-    log(request.deployment_id, *request.lines)
-    return len(request.lines)
+    return len(request.lines) if log(request.deployment_id, *request.lines) else 0
 
 
 @bp.activity_trigger(input_name="payload")

@@ -35,6 +35,15 @@ def _logs() -> DeploymentLogs:
     return DeploymentLogs(get_clients().blob_service())
 
 
+async def _log_best_effort(deployment_id: str, line: str) -> None:
+    """The deployment log is bookkeeping: once the deployment was started or the operator's event
+    raised, a failed append must not answer 500 (the caller would retry what already happened)."""
+    try:
+        await asyncio.to_thread(_logs().append, deployment_id, line)
+    except Exception:  # noqa: BLE001
+        logger.warning("[%s] could not append to the deployment log: %s", deployment_id, line, exc_info=True)
+
+
 def spec_error_response(exc: SpecError) -> func.HttpResponse:
     return error_response(400, "InvalidDeploymentSpec", str(exc), exc.details)
 
@@ -54,9 +63,8 @@ async def start_deployment(client: df.DurableOrchestrationClient, spec: Deployme
         if not queue_when_busy:
             await asyncio.to_thread(_locks().release, key, deployment_id)
         raise
-    await asyncio.to_thread(_logs().append, deployment_id,
-                            f"Deployment [{deployment_id}] accepted for scale set [{spec.name}] "
-                            f"in resource group [{spec.resource_group}] ({source.kind})")
+    await _log_best_effort(deployment_id, f"Deployment [{deployment_id}] accepted for scale set [{spec.name}] "
+                                          f"in resource group [{spec.resource_group}] ({source.kind})")
     return None
 
 
@@ -163,7 +171,7 @@ async def _act(req: func.HttpRequest, client: df.DurableOrchestrationClient, act
                               f"(phase {view['phase']}).")
     name, data = event
     await client.raise_event(deployment_id, name, data)
-    await asyncio.to_thread(_logs().append, deployment_id, f"Operator requested [{action}]")
+    await _log_best_effort(deployment_id, f"Operator requested [{action}]")
     path = f"/api/deployments/{deployment_id}"
     return json_response({"id": deployment_id, "action": action, "deploymentUri": path}, 202,
                          headers={"Location": origin(req) + path})

@@ -3,11 +3,13 @@ half-succeeded: each activity checks the current state first."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import function_app  # noqa: F401  (indexes the blueprints, as the host does)
-from activities import routing, scaling, setup
-from domain.contracts import CreateScaleSetInput, ResizeInput, RouteInput, ScaleSetRef
+from activities import bookkeeping, routing, scaling, setup
+from domain.contracts import CreateScaleSetInput, LogInput, ResizeInput, RouteInput, ScaleSetRef
 from domain.tags import new_scale_set_tags
 
 
@@ -65,3 +67,21 @@ def test_retire_tolerates_a_scale_set_that_was_never_created(activity_clients, t
     before = last_seq(emulator_admin)
     assert user_function(scaling.retire_scale_set)(ref) is False
     assert writes(emulator_admin, target, before) == []
+
+
+def test_a_log_that_takes_no_more_lines_does_not_fail_the_azure_work(activity_clients, target, seeded):
+    """The log is bookkeeping: when an append fails (an append blob takes at most 50,000 blocks, one per
+    call; a long wait polling every second reaches that), the scale set is still created and routed."""
+    deployment_id = f"dep-full-log-{uuid.uuid4().hex}"
+    container = activity_clients.blob_service().get_container_client("deployment-logs")
+    if not container.exists():
+        container.create_container()
+    container.upload_blob(f"{deployment_id}.log", b"a block blob: appends to it fail\n")
+
+    created = user_function(setup.create_scale_set)(
+        replace(create_input(target, seeded[0]), deployment_id=deployment_id).to_json())
+    assert created["name"] == "web__1"
+    route = RouteInput(deployment_id, target.subscription_id, target.resource_group, "web__1",
+                       [target.pool_id(target.stage_pool)], [target.pool_id(target.prod_pool)], "BLUE").to_json()
+    assert user_function(routing.route_scale_set)(route)["changed"] is True
+    assert user_function(bookkeeping.append_log)(LogInput(deployment_id, ["a line"]).to_json()) == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from azure.mgmt.compute import models as cm
+from azure.storage.blob import BlobServiceClient
 
 from domain.tags import BG_VERSION
 from tests.e2e.conftest import spec_for
@@ -199,3 +200,21 @@ def test_a_failing_rollback_fails_with_both_causes_keeps_prod_on_the_old_and_fre
     assert autoscale_targets(arm_emulator, target) == {OLD_AUTOSCALE: OLD}
     assert_prod_never_empty_after_first_serving(emulator_admin, target)
     assert_target_free(api, target, seeded[1])
+
+
+# -- Bookkeeping -----------------------------------------------------------------------------------
+
+
+def test_a_deployment_log_that_takes_no_more_lines_neither_fails_nor_rolls_back_the_deployment(
+        api, azurite, arm_emulator, emulator_admin, target, seeded, running_old):
+    second = api.deploy(spec_for(target, seeded[1], approval={"required": True, "timeoutMinutes": 60}))
+    api.wait(second, statuses={"AwaitingApproval"}, timeout=90)
+    # From here on every append fails, as past an append blob's 50,000 blocks (InvalidBlobType here).
+    logs = BlobServiceClient.from_connection_string(azurite.connection_string).get_container_client("deployment-logs")
+    logs.upload_blob(f"{second}.log", b"no more appends\n", overwrite=True)
+
+    assert api.act(second, "approve").status_code == 202
+    view = api.wait(second)
+    assert view["status"] == "Succeeded", view
+    assert pool_member_scale_sets(arm_emulator, target, target.prod_pool) == {NEW}
+    assert_prod_never_empty_after_first_serving(emulator_admin, target)
