@@ -172,10 +172,14 @@ class BlueGreenDeployment:
         self.publish(phase=name)
         try:
             yield from body()
+        except DeploymentSkipped:
+            self.mark(name, StepStatus.SUCCEEDED)  # it decided there is nothing to deploy: not a failure
+            self.publish()
+            raise
         except Exception as exc:
             self.mark(name, StepStatus.FAILED)
             self.publish()
-            if isinstance(exc, (StepFailed, DeploymentSkipped)):
+            if isinstance(exc, StepFailed):
                 raise
             raise StepFailed(name, _clean(exc)) from exc
         self.mark(name, StepStatus.SUCCEEDED)
@@ -212,7 +216,10 @@ class BlueGreenDeployment:
             yield self.log(f"Deployment skipped: {skipped}")
         except Exception as exc:
             outcome = yield from self.fail(_clean(exc))
-        yield self.call("release_target_lock", LockInput(self.input.lock_key, self.id))
+        try:
+            yield self.call("release_target_lock", LockInput(self.input.lock_key, self.id))
+        except Exception as exc:  # the outcome stands: a lock whose holder has ended is taken over
+            yield self.log(f"Could not release the target lock ({_clean(exc)}); the next deployment takes it over")
         self.publish(**outcome)
         return outcome
 

@@ -1,0 +1,165 @@
+"""Drive the bluegreen orchestrator generator without a host: every task it yields is answered by a
+scripted Azure (activity results, sub-orchestration results, timers, events), and a failure is thrown
+into the generator as the Durable SDK does. Fast, deterministic tests of the orchestrator's decisions."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from domain.contracts import DeploymentInput, Source
+from orchestrators.bluegreen import BlueGreenDeployment
+
+SUB = "8f7a6b5c-1d2e-4f30-9a8b-7c6d5e4f3a2b"
+RG = "rg"
+IMAGE = (f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Compute/galleries/g/images/web/"
+         "versions/{}")
+POOL = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Network/loadBalancers/lb/backendAddressPools/{{}}"
+
+
+def vmss_id(name: str) -> str:
+    return f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Compute/virtualMachineScaleSets/{name}"
+
+
+def summary(name: str, capacity: int, *, revision: int | None = None, created: str = "20261101T000000Z",
+            image: str = "1.0.0", pools: tuple[str, ...] = ()) -> dict[str, Any]:
+    tags = {"Created": created, "BG_VERSION": "BLUE"}
+    if revision is not None:
+        tags["HARNESS_REVISION"] = f"web__{revision}"
+    return {"name": name, "id": vmss_id(name), "location": "westus", "tags": tags, "capacity": capacity,
+            "provisioning_state": "Succeeded", "image_id": IMAGE.format(image), "pool_ids": [POOL.format(p) for p in pools]}
+
+
+def spec(**overrides: Any) -> dict[str, Any]:
+    return {"subscriptionId": SUB, "resourceGroup": RG, "name": "web", "baseVmss": "base",
+            "image": IMAGE.format("1.1.0"), "loadBalancer": "lb", "prodBackendPool": "prod",
+            "stageBackendPool": "stage", "instances": {"mode": "fixed", "min": 1, "max": 4, "desired": 2},
+            **overrides}
+
+
+@dataclass
+class Task:
+    kind: str  # activity | sub | timer | event | any
+    name: str
+    payload: Any = None
+    result: Any = None
+    cancelled: bool = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class FakeContext:
+    instance_id = "dep-1"
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        self._payload = payload
+        self.current_utc_datetime = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
+        self.custom_status: Any = None
+
+    def get_input(self) -> dict[str, Any]:
+        return self._payload
+
+    def set_custom_status(self, status: Any) -> None:
+        self.custom_status = copy.deepcopy(status)
+
+    def call_activity_with_retry(self, name: str, _retry: Any, payload: Any) -> Task:
+        return Task("activity", name, payload)
+
+    def call_activity(self, name: str, payload: Any) -> Task:
+        return Task("activity", name, payload)
+
+    def call_sub_orchestrator(self, name: str, payload: Any, instance_id: str | None = None) -> Task:
+        return Task("sub", name, payload)
+
+    def create_timer(self, at: datetime) -> Task:
+        return Task("timer", "timer", at)
+
+    def wait_for_external_event(self, name: str) -> Task:
+        return Task("event", name)
+
+    def task_any(self, tasks: list[Task]) -> Task:
+        return Task("any", "any", tasks)
+
+
+Responder = Callable[[Task], Any]
+
+
+def steady(total: int) -> dict[str, Any]:
+    counts = {"total": total, "provisioned": total, "healthy": total, "failed": 0, "latest_model": total}
+    return {"steady": True, "counts": counts, "reason": None}
+
+
+@dataclass
+class Azure:
+    """Scripted answers, by activity name; a callable gets the payload, an Exception is raised."""
+
+    old: dict[str, Any] | None = field(default_factory=lambda: summary("web__1", 2, revision=1, pools=("prod",)))
+    answers: dict[str, Any] = field(default_factory=dict)
+    events: dict[str, Any] = field(default_factory=dict)  # external event name -> data (else timers win)
+    calls: list[Task] = field(default_factory=list)
+
+    def default(self, task: Task) -> Any:
+        payload = task.payload or {}
+        name = task.name
+        if name == "acquire_target_lock":
+            return {"acquired": True, "holder": None}
+        if name == "validate_target":
+            return {"prod_pool_id": POOL.format("prod"), "stage_pool_id": POOL.format("stage"),
+                    "base": summary("base", 0),
+                    "image": {"id": IMAGE.format("1.1.0"), "name": "1.1.0", "provisioning_state": "Succeeded",
+                              "replication_state": "Completed"}}
+        if name == "inspect_lineage":
+            members = [self.old] if self.old else []
+            return {"members": members, "active": self.old["name"] if self.old else None, "active_autoscale": None,
+                    "names": [m["name"] for m in members] + ["base"]}
+        if name == "resize_scale_set":
+            return {**summary(payload["name"], payload["capacity"]), "previous_capacity": payload["capacity"]}
+        if name == "create_scale_set":
+            return summary(payload["name"], 0)
+        if name == "steady_state_wait":
+            return steady(payload["target"])
+        return None
+
+    def __call__(self, task: Task) -> Any:
+        self.calls.append(task)
+        if task.kind == "timer":
+            return None
+        if task.kind == "any":
+            for candidate in task.payload:
+                if candidate.kind == "event" and candidate.name in self.events:
+                    candidate.result = self.events[candidate.name]
+                    return candidate
+            return next(c for c in task.payload if c.kind == "timer")
+        if task.name not in self.answers:
+            return self.default(task)
+        answer = self.answers[task.name]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer(task.payload) if callable(answer) else answer
+
+    def activities(self, name: str | None = None) -> list[Task]:
+        return [t for t in self.calls if t.kind in ("activity", "sub") and (name is None or t.name == name)]
+
+
+def run(azure: Azure, *, source: str = "http", **spec_overrides: Any) -> tuple[dict[str, Any], FakeContext]:
+    """Run a whole deployment against `azure`; returns its outcome and the context (custom status)."""
+    payload = DeploymentInput("dep-1", spec(**spec_overrides), "key", Source(kind=source).to_json()).to_json()
+    context = FakeContext(payload)
+    flow = BlueGreenDeployment(context).run()
+    value: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            task = flow.throw(error) if error is not None else flow.send(value)
+        except StopIteration as stop:
+            return stop.value, context
+        error, value = None, None
+        context.current_utc_datetime += timedelta(seconds=1)
+        try:
+            value = azure(task)
+        except Exception as exc:  # noqa: BLE001  (thrown into the orchestrator as the SDK does)
+            error = exc

@@ -1,0 +1,34 @@
+"""The orchestrator's flow against a scripted Azure (tests/orchestrators/driver.py): what it decides
+when something fails, without a host."""
+
+from __future__ import annotations
+
+from tests.orchestrators.driver import Azure, run, summary
+
+
+def test_a_deployment_against_a_scripted_azure_swaps_and_downsizes():
+    azure = Azure()
+    outcome, context = run(azure)
+    assert outcome["status"] == "Succeeded" and context.custom_status["status"] == "Succeeded"
+    routes = [(t.payload["name"], t.payload["bg_version"]) for t in azure.activities("route_scale_set")]
+    assert routes == [("web__2", "BLUE"), ("web__1", "GREEN")]
+    assert [(t.payload["name"], t.payload["capacity"]) for t in azure.activities("resize_scale_set")] == \
+        [("web__2", 2), ("web__1", 0)]
+
+
+def test_a_skipped_deployment_shows_no_failed_step():
+    # An event for the version already running: nothing to do, and nothing failed.
+    azure = Azure(old=summary("web__1", 2, revision=1, image="1.1.0", pools=("prod",)))
+    outcome, context = run(azure, source="eventgrid")
+    assert outcome["status"] == "Succeeded" and outcome["phase"] == "Skipped"
+    assert [s["status"] for s in context.custom_status["steps"]] == ["Succeeded", "Skipped", "Skipped", "Skipped"]
+    assert azure.activities("create_scale_set") == []
+
+
+def test_a_lock_that_cannot_be_released_does_not_turn_a_success_into_a_failure():
+    # The lock is taken over once the orchestration has ended (triggers/liveness.py): losing the release
+    # must not replace the deployment's outcome with an orchestration failure.
+    azure = Azure(answers={"release_target_lock": Exception("Activity function 'release_target_lock' failed: "
+                                                            "storage unavailable")})
+    outcome, context = run(azure)
+    assert outcome["status"] == "Succeeded" and context.custom_status["status"] == "Succeeded"
