@@ -188,11 +188,14 @@ def base_copy_problems(base: Any) -> list[str]:
         windows = os_profile.get("windowsConfiguration") is not None
         linux = os_profile.get("linuxConfiguration")
         password_linux = isinstance(linux, dict) and linux.get("disablePasswordAuthentication") is not True
-        if windows or password_linux:
-            problems.append(
-                f"it uses password authentication ({'Windows' if windows else 'Linux with password login'}) and "
-                "Azure never returns the admin password, so a copy cannot be created; use SSH keys only "
-                "(linuxConfiguration.disablePasswordAuthentication true) or a specialized image without an OS profile")
+        if windows:
+            problems.append("it uses password authentication (Windows) and Azure never returns the admin password, "
+                            "so a copy cannot be created (a Windows scale set always needs adminPassword; use a "
+                            "specialized image without an OS profile)")
+        elif password_linux:
+            problems.append("it uses password authentication (Linux with password login) and Azure never returns the "
+                            "admin password, so a copy cannot be created; use SSH keys only "
+                            "(linuxConfiguration.disablePasswordAuthentication true)")
     return problems
 
 
