@@ -198,7 +198,7 @@ class BlueGreenDeployment:
         try:
             yield from self.step(S.SETUP, self.setup)
             yield from self.step(S.UPGRADE, self.upgrade)
-            if self.spec.approval is not None and self.spec.approval.required:
+            if self.approval_required:
                 yield from self.step(S.APPROVAL, self.approval)
             yield from self.step(S.SWAP, self.swap)
             if self.spec.downsize_old_vmss and self.spec.scale_down_delay_seconds > 0:
@@ -342,8 +342,12 @@ class BlueGreenDeployment:
         yield self.call("clear_autoscale", self.ref(self.new_name))
         yield self.call("resize_scale_set", ResizeInput(self.id, self.sub, self.rg, self.new_name, self.target))
         yield from self.wait_steady(S.UPGRADE, self.new_name, self.target, require_latest_model=False)
-        if not self.downsize_old_first:
+        if not self.downsize_old_first and not self.approval_required:
             yield from self.attach_autoscale()
+
+    @property
+    def approval_required(self) -> bool:
+        return self.spec.approval is not None and self.spec.approval.required
 
     @property
     def downsize_old_first(self) -> bool:
@@ -403,6 +407,17 @@ class BlueGreenDeployment:
     def swap(self):
         spec = self.spec
         assert self.new_name
+        if self.approval_required:
+            # The new scale set waited for approval in the stage pool, without load, maybe for hours:
+            # whatever shrank it meanwhile, it goes into prod at the size that was tested. Its autoscale
+            # setting is attached only now (not at the end of Upgrade), so that it could not scale the
+            # idle scale set in while the approval waited.
+            resized = yield self.call("resize_scale_set", ResizeInput(self.id, self.sub, self.rg, self.new_name,
+                                                                      self.target))
+            if resized.get("previous_capacity", self.target) != self.target:
+                yield from self.wait_steady(S.SWAP, self.new_name, self.target, require_latest_model=False)
+            if not self.downsize_old_first:
+                yield from self.attach_autoscale()
         yield self.call("route_scale_set", RouteInput(
             self.id, self.sub, self.rg, self.new_name, [self.stage_pool_id], [self.prod_pool_id], BLUE,
             [f"Sending request to detach virtual machine scale set:[{self.new_name}] from stage backend pool:"

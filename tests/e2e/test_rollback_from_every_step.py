@@ -146,6 +146,27 @@ def test_a_failure_in_upgrade_rolls_back(api, arm_emulator, emulator_admin, targ
     assert_rolled_back(api, arm_emulator, emulator_admin, target, second, "Upgrade")
 
 
+# -- Approval --------------------------------------------------------------------------------------
+
+
+def test_an_approved_deployment_swaps_at_the_tested_size_even_if_the_new_scale_set_shrank_while_waiting(
+        api, arm_emulator, emulator_admin, target, seeded, running_old):
+    second = api.deploy(spec_for(target, seeded[1], steadyStateTimeoutMinutes=2,
+                                 approval={"required": True, "timeoutMinutes": 60}))
+    api.wait(second, statuses={"AwaitingApproval"}, timeout=90)
+    # In the stage pool the new scale set has no load: an autoscale setting scales it in while the
+    # approval waits (hours, in real life).
+    compute_client(arm_emulator, target.subscription_id).virtual_machine_scale_sets.begin_update(
+        target.resource_group, NEW, cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=1))).result()
+    assert api.act(second, "approve").status_code == 202
+    view = api.wait(second)
+    assert view["status"] == "Succeeded", (view, api.log(second))
+    assert scale_set(arm_emulator, target, NEW).sku.capacity == 2
+    assert pool_member_scale_sets(arm_emulator, target, target.prod_pool) == {NEW}
+    assert autoscale_targets(arm_emulator, target) == {f"{NEW}_Autoscale": NEW}
+    assert_prod_never_empty_after_first_serving(emulator_admin, target)
+
+
 # -- ScaleDownDelay and Downsize -------------------------------------------------------------------
 
 

@@ -33,6 +33,15 @@ def summary(name: str, capacity: int, *, revision: int | None = None, created: s
             "provisioning_state": "Succeeded", "image_id": IMAGE.format(image), "pool_ids": [POOL.format(p) for p in pools]}
 
 
+def autoscale_of(name: str, minimum: int = 1, maximum: int = 4, default: int = 2) -> dict[str, Any]:
+    return {"name": f"{name}-autoscale", "id": f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/microsoft.insights/"
+            f"autoscalesettings/{name}-autoscale", "location": "westus", "target_resource_id": vmss_id(name),
+            "enabled": True, "tags": {}, "notifications": [],
+            "profiles": [{"name": "Profile1", "rules": [], "capacity": {"minimum": str(minimum),
+                                                                         "maximum": str(maximum),
+                                                                         "default": str(default)}}]}
+
+
 def spec(**overrides: Any) -> dict[str, Any]:
     return {"subscriptionId": SUB, "resourceGroup": RG, "name": "web", "baseVmss": "base",
             "image": IMAGE.format("1.1.0"), "loadBalancer": "lb", "prodBackendPool": "prod",
@@ -98,6 +107,7 @@ class Azure:
     """Scripted answers, by activity name; a callable gets the payload, an Exception is raised."""
 
     old: dict[str, Any] | None = field(default_factory=lambda: summary("web__1", 2, revision=1, pools=("prod",)))
+    autoscale: dict[str, Any] | None = None  # the active scale set's autoscale setting (AutoscaleSnapshot JSON)
     answers: dict[str, Any] = field(default_factory=dict)
     events: dict[str, Any] = field(default_factory=dict)  # external event name -> data (else timers win)
     calls: list[Task] = field(default_factory=list)
@@ -114,7 +124,8 @@ class Azure:
                               "replication_state": "Completed"}}
         if name == "inspect_lineage":
             members = [self.old] if self.old else []
-            return {"members": members, "active": self.old["name"] if self.old else None, "active_autoscale": None,
+            return {"members": members, "active": self.old["name"] if self.old else None,
+                    "active_autoscale": self.autoscale,
                     "names": [m["name"] for m in members] + ["base"]}
         if name == "resize_scale_set":
             return {**summary(payload["name"], payload["capacity"]), "previous_capacity": payload["capacity"]}

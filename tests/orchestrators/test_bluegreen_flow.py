@@ -3,7 +3,7 @@ when something fails, without a host."""
 
 from __future__ import annotations
 
-from tests.orchestrators.driver import Azure, run, summary
+from tests.orchestrators.driver import Azure, autoscale_of, run, summary
 
 
 def test_a_deployment_against_a_scripted_azure_swaps_and_downsizes():
@@ -32,3 +32,14 @@ def test_a_lock_that_cannot_be_released_does_not_turn_a_success_into_a_failure()
                                                             "storage unavailable")})
     outcome, context = run(azure)
     assert outcome["status"] == "Succeeded" and context.custom_status["status"] == "Succeeded"
+
+
+def test_with_approval_the_new_autoscale_is_attached_after_the_approval_not_before_the_wait():
+    # Attached before, it would scale the idle new scale set (stage pool, no load) in during the wait.
+    azure = Azure(autoscale=autoscale_of("web__1"), events={"approval": {"decision": "approve"}})
+    outcome, _ = run(azure, approval={"required": True, "timeoutMinutes": 60})
+    assert outcome["status"] == "Succeeded"
+    order = [t.name for t in azure.calls if t.kind in ("activity", "any")]
+    attached = [i for i, t in enumerate(azure.calls) if t.name == "put_autoscale"]
+    assert len(attached) == 1 and azure.calls[attached[0]].payload["setting"]["name"] == "web__2_Autoscale"
+    assert order.index("any") < order.index("put_autoscale") < order.index("route_scale_set"), order
