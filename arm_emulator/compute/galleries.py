@@ -74,8 +74,16 @@ class ImageVersion:
         return None
 
     @property
+    def health_state(self) -> str:
+        """What monitored instances running this version report: tag `emulator.health` =
+        `unhealthy`, `initializing` or `unknown` (the Application Health extension's rich states),
+        anything else `healthy`."""
+        state = (self.tag("emulator.health") or "healthy").lower()
+        return state if state in ("unhealthy", "initializing", "unknown") else "healthy"
+
+    @property
     def healthy(self) -> bool:
-        return (self.tag("emulator.health") or "healthy").lower() != "unhealthy"
+        return self.health_state == "healthy"
 
     @property
     def fails_provisioning(self) -> bool:

@@ -523,11 +523,16 @@ class ComputeBackend:
         self.gallery.delete_group(sub, rg)
 
     # ------------------------------------------------------------------ health and pools
-    def healthy(self, inst: Instance) -> bool:
+    def health_state(self, inst: Instance) -> str | None:
+        """healthy / unhealthy / initializing / unknown (from the image version's `emulator.health`
+        tag); None before the instance is provisioned."""
         if inst.provisioning_state not in ("Succeeded", "Updating") or inst.provisioned_at is None:
-            return False
+            return None
         version = self.gallery.versions.get(_version_key(inst.image_key)) if inst.image_key else None
-        return version.healthy if version is not None else True
+        return version.health_state if version is not None else "healthy"
+
+    def healthy(self, inst: Instance) -> bool:
+        return self.health_state(inst) == "healthy"
 
     def reports_health(self, ss: ScaleSet, inst: Instance) -> bool:
         """Whether the instance view carries `vmHealth`: only once provisioned, and only when the model
@@ -619,11 +624,11 @@ class ComputeBackend:
                 "computerName": self.vm_json_computer_name(ss, inst),
                 "statuses": [prov, {"code": power[0], "level": "Info", "displayStatus": power[1]}]}
         if self.reports_health(ss, inst):
-            healthy = self.healthy(inst)
+            state = self.health_state(inst) or "unknown"
             view["vmHealth"] = {"status": {
-                "code": "HealthState/healthy" if healthy else "HealthState/unhealthy",
-                "level": "Info" if healthy else "Warning",
-                "displayStatus": "The VM is reporting healthy" if healthy else "The VM is reporting unhealthy",
+                "code": f"HealthState/{state}",
+                "level": "Info" if state == "healthy" else "Warning",
+                "displayStatus": f"The VM is reporting {state}",
                 "time": iso(self.clock.now())}}
         return view
 
@@ -638,7 +643,7 @@ class ComputeBackend:
             code = f"ProvisioningState/{inst.provisioning_state.lower()}"
             counts[code] = counts.get(code, 0) + 1
             if self.reports_health(ss, inst):
-                hcode = "HealthState/healthy" if self.healthy(inst) else "HealthState/unhealthy"
+                hcode = f"HealthState/{self.health_state(inst) or 'unknown'}"
                 counts[hcode] = counts.get(hcode, 0) + 1
         state = ss.provisioning_state
         return {

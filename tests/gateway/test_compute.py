@@ -427,3 +427,15 @@ def test_inspect_base_reads_once_and_reports_problems_and_monitoring(clients, ta
     assert inspected.summary.name == t.base and inspected.problems == []
     assert inspected.health_monitoring == "healthProbe"
     assert compute.inspect_base(clients, t.sub, t.rg, "missing") is None
+
+
+def test_initializing_instances_report_health_but_are_not_healthy(clients, target):
+    from domain.steady_state import is_steady
+
+    t = target
+    warming = create_image_version(clients, t, "7.0.0", tags={"emulator.health": "initializing"})
+    _create(clients, t, name="web__7", image=warming)
+    compute.set_capacity(clients, t.sub, t.rg, "web__7", 2)
+    counts = _wait_provisioned(clients, t, "web__7", 2)
+    assert (counts.healthy, counts.health_reported) == (0, 2)
+    assert not is_steady(counts, 2)

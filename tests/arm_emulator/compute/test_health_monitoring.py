@@ -116,3 +116,13 @@ def test_creating_a_password_auth_scale_set_without_its_password_is_rejected(com
     r = http.put(other, json={k: v for k, v in got.items() if k not in ("id", "name", "type")}, headers=TOKEN)
     assert r.status_code == 400 and r.json()["error"]["target"] == "adminPassword"
     assert SUBSCRIPTION_ID in url
+
+
+@pytest.mark.parametrize("state", ["initializing", "unknown"])
+def test_rich_health_states_are_reported_and_are_not_healthy(compute, network, seed, state):
+    version = seed.version(compute, "1.0.0", tags={"emulator.health": state})
+    compute.virtual_machine_scale_sets.begin_create_or_update(
+        seed.rg, "rich", scale_set(version.id, [seed.stage_pool], 1, health_extension=True)).result()
+    assert _health_codes(compute, seed.rg, "rich") == [f"HealthState/{state}"]
+    summary = compute.virtual_machine_scale_sets.get_instance_view(seed.rg, "rich").virtual_machine.statuses_summary
+    assert {s.code: s.count for s in summary}[f"HealthState/{state}"] == 1
