@@ -479,27 +479,27 @@ class BlueGreenDeployment:
         return self.finish(DeploymentStatus.ROLLED_BACK, reason)
 
     def rollback(self):
-        """Old back to serving first (so prod is never empty), then the new one out and deleted."""
+        """Old back to serving first (so prod is never empty), then the new one out and deleted.
+
+        An old scale set that never left prod is not touched: routing it "back" would also roll out,
+        to every serving instance at once, any model change pending on it (one `manualupgrade` of all)."""
         spec = self.spec
-        if self.old is not None:
-            old = self.old
-            if self.old_detached or self.old_downsized:
-                # Out of prod the old scale set may have shrunk without us (its autoscale, still attached
-                # during a scale-down delay, scales it in once it has no load): back to its pre-deployment
-                # capacity before it serves again.
-                resized = yield self.call("resize_scale_set", ResizeInput(self.id, self.sub, self.rg, old.name,
-                                                                          old.capacity))
-                if resized.get("previous_capacity", old.capacity) != old.capacity:
-                    yield from self.wait_steady(S.ROLLBACK, old.name, old.capacity, require_latest_model=False)
+        old = self.old
+        if old is not None and (self.old_detached or self.old_downsized):
+            # Out of prod the old scale set may have shrunk without us (its autoscale, still attached
+            # during a scale-down delay, scales it in once it has no load): back to its pre-deployment
+            # capacity before it serves again.
+            resized = yield self.call("resize_scale_set", ResizeInput(self.id, self.sub, self.rg, old.name,
+                                                                      old.capacity))
+            if resized.get("previous_capacity", old.capacity) != old.capacity:
+                yield from self.wait_steady(S.ROLLBACK, old.name, old.capacity, require_latest_model=False)
             yield self.call("route_scale_set", RouteInput(
                 self.id, self.sub, self.rg, old.name, [], [self.prod_pool_id], BLUE,
                 [f"Sending request to attach virtual machine scale set:[{old.name}] to prod backend pool:"
                  f"[{spec.prod_backend_pool}]"]))
-            if self.old_detached and old.capacity > 0:
-                yield from self.wait_steady(S.ROLLBACK, old.name, old.capacity, require_latest_model=True)
-            if self.old_autoscale is not None and self.old_autoscale_cleared:
-                yield self.call("put_autoscale", AutoscaleInput(self.id, self.sub, self.rg,
-                                                                self.old_autoscale.to_json()))
+            yield from self.wait_steady(S.ROLLBACK, old.name, old.capacity, require_latest_model=True)
+        if old is not None and self.old_autoscale is not None and self.old_autoscale_cleared:
+            yield self.call("put_autoscale", AutoscaleInput(self.id, self.sub, self.rg, self.old_autoscale.to_json()))
         if self.new_name is not None:
             yield self.call("retire_scale_set", self.ref(self.new_name))
 

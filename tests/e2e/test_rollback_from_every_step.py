@@ -140,10 +140,22 @@ def test_a_new_scale_set_of_zero_instances_never_replaces_a_serving_one(
     {"method": "PATCH", "path": f"/virtualMachineScaleSets/{NEW}$", "status": 400, "times": 3},
     {"method": "PUT", "path": f"/autoscalesettings/{NEW}_Autoscale$", "status": 400, "times": 3},
 ], ids=["resize refused", "autoscale attach refused"])
-def test_a_failure_in_upgrade_rolls_back(api, arm_emulator, emulator_admin, target, seeded, running_old, fault):
+def test_a_failure_in_upgrade_rolls_back_without_touching_the_old_scale_set(
+        api, arm_emulator, emulator_admin, target, seeded, running_old, fault):
+    # An operator changed the old scale set's model and rolls it out to its instances at a time of their
+    # choosing: a rollback that never moved the old scale set must not roll it out for them.
+    compute = compute_client(arm_emulator, target.subscription_id)
+    compute.virtual_machine_scale_sets.begin_update(target.resource_group, OLD, cm.VirtualMachineScaleSetUpdate(
+        virtual_machine_profile=cm.VirtualMachineScaleSetUpdateVMProfile(user_data="b3BlcmF0b3I="))).result()
+    before = last_seq(emulator_admin)
     inject(emulator_admin, target, fault)
     second = api.deploy(spec_for(target, seeded[1]))
     assert_rolled_back(api, arm_emulator, emulator_admin, target, second, "Upgrade")
+    touched = [w for w in writes_to(emulator_admin, target, before)
+               if f"/virtualmachinescalesets/{OLD}".lower() in w["path"].lower()]
+    assert touched == [], touched
+    assert not any(vm.latest_model_applied
+                   for vm in compute.virtual_machine_scale_set_vms.list(target.resource_group, OLD))
 
 
 # -- Approval --------------------------------------------------------------------------------------
