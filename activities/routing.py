@@ -23,7 +23,10 @@ def route_scale_set(payload: dict) -> dict:
         c, sub, rg, request.name, remove_pool_ids=request.remove_pool_ids, add_pool_ids=request.add_pool_ids,
         tags=tags,
     )
-    upgraded = compute.manual_upgrade(c, sub, rg, request.name)
+    # Pools are part of the model and reach instances only through an upgrade; tags are not. A tags-only
+    # route upgrades nothing (instances may have a model change pending that is not ours to roll out).
+    moves = bool(request.remove_pool_ids or request.add_pool_ids)
+    upgraded = compute.manual_upgrade(c, sub, rg, request.name) if moves else 0
     lines = []
     if request.bg_version:
         lines.append(f"Tagging VMSS: [{request.name}] as [{request.bg_version}] deployment")

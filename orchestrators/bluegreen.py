@@ -37,7 +37,7 @@ from domain.naming import autoscale_name, vmss_name
 from domain.resource_ids import ImageVersionId, scale_set_id
 from domain.spec import DeploymentSpec, parse_spec
 from domain.steps import DeploymentStatus, StepStatus
-from domain.tags import BLUE, GREEN, new_scale_set_tags
+from domain.tags import BG_VERSION, BLUE, GREEN, get_tag, new_scale_set_tags
 from domain.versions import compare_versions
 
 bp = df.Blueprint()
@@ -498,6 +498,8 @@ class BlueGreenDeployment:
                 [f"Sending request to attach virtual machine scale set:[{old.name}] to prod backend pool:"
                  f"[{spec.prod_backend_pool}]"]))
             yield from self.wait_steady(S.ROLLBACK, old.name, old.capacity, require_latest_model=True)
+        elif old is not None and get_tag(old.tags, BG_VERSION) != BLUE:
+            yield self.call("route_scale_set", RouteInput(self.id, self.sub, self.rg, old.name, [], [], BLUE))
         if old is not None and self.old_autoscale is not None and self.old_autoscale_cleared:
             yield self.call("put_autoscale", AutoscaleInput(self.id, self.sub, self.rg, self.old_autoscale.to_json()))
         if self.new_name is not None:

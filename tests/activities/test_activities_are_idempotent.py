@@ -3,9 +3,12 @@ half-succeeded: each activity checks the current state first."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
+
+from azure.mgmt.compute import models as cm
 
 import function_app  # noqa: F401  (indexes the blueprints, as the host does)
 from activities import bookkeeping, routing, scaling, setup
@@ -85,3 +88,20 @@ def test_a_log_that_takes_no_more_lines_does_not_fail_the_azure_work(activity_cl
                        [target.pool_id(target.stage_pool)], [target.pool_id(target.prod_pool)], "BLUE").to_json()
     assert user_function(routing.route_scale_set)(route)["changed"] is True
     assert user_function(bookkeeping.append_log)(LogInput(deployment_id, ["a line"]).to_json()) == 0
+
+
+def test_a_route_that_only_tags_rolls_no_model_out(activity_clients, target, seeded, emulator_admin):
+    """Tags are not part of the model: a tags-only route never upgrades instances, even ones with a model
+    change pending (an operator's, to be rolled out when they choose)."""
+    user_function(setup.create_scale_set)(create_input(target, seeded[0]).to_json())
+    resize = ResizeInput("dep-1", target.subscription_id, target.resource_group, "web__1", 1).to_json()
+    user_function(scaling.resize_scale_set)(resize)
+    compute = activity_clients.compute(target.subscription_id)
+    while compute.virtual_machine_scale_sets.get(target.resource_group, "web__1").provisioning_state != "Succeeded":
+        time.sleep(0.05)
+    compute.virtual_machine_scale_sets.begin_update(target.resource_group, "web__1", cm.VirtualMachineScaleSetUpdate(
+        virtual_machine_profile=cm.VirtualMachineScaleSetUpdateVMProfile(user_data="b3BlcmF0b3I="))).result()
+    before = last_seq(emulator_admin)
+    route = RouteInput("dep-1", target.subscription_id, target.resource_group, "web__1", [], [], "BLUE").to_json()
+    assert user_function(routing.route_scale_set)(route) == {"changed": True, "upgraded": 0}
+    assert [w["method"] for w in writes(emulator_admin, target, before)] == ["PATCH"]

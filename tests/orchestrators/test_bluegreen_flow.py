@@ -43,3 +43,23 @@ def test_with_approval_the_new_autoscale_is_attached_after_the_approval_not_befo
     attached = [i for i, t in enumerate(azure.calls) if t.name == "put_autoscale"]
     assert len(attached) == 1 and azure.calls[attached[0]].payload["setting"]["name"] == "web__2_Autoscale"
     assert order.index("any") < order.index("put_autoscale") < order.index("route_scale_set"), order
+
+
+def test_a_rollback_tags_an_old_scale_set_that_never_left_prod_blue_without_rolling_its_model_out():
+    # A lineage whose serving scale set is not tagged BLUE (CONTRACT §4: after a rollback it is).
+    old = summary("web__1", 2, revision=1, pools=("prod",))
+    old["tags"]["BG_VERSION"] = "GREEN"
+    azure = Azure(old=old, answers={"put_autoscale": Exception("refused")}, autoscale=autoscale_of("web__1"))
+    outcome, _ = run(azure)
+    assert outcome["status"] == "RolledBack" and outcome["error"].startswith("Upgrade: ")
+    routes = [t.payload for t in azure.activities("route_scale_set")]
+    assert [(r["name"], r["remove_pool_ids"], r["add_pool_ids"], r["bg_version"]) for r in routes] == \
+        [("web__1", [], [], "BLUE")]
+
+
+def test_a_rollback_from_before_the_swap_does_not_touch_an_old_scale_set_tagged_blue():
+    azure = Azure(answers={"put_autoscale": Exception("refused")}, autoscale=autoscale_of("web__1"))
+    outcome, _ = run(azure)
+    assert outcome["status"] == "RolledBack"
+    assert [t.payload["name"] for t in azure.calls if t.kind == "activity" and "web__1" == (t.payload or {}).get(
+        "name")] == []
