@@ -44,7 +44,9 @@ def read_instance_counts(payload: dict) -> dict:
     counts = compute.instance_counts(clients(), ref.subscription_id, ref.resource_group, ref.name)
     log(ref.deployment_id,
         f"Virtual Machine Scale Set: [{ref.name}] has [{counts.total}] instances: [{counts.provisioned}] provisioned, "
-        f"[{counts.healthy}] healthy, [{counts.failed}] failed, [{counts.latest_model}] on the latest model")
+        + (f"[{counts.healthy}] healthy of [{counts.health_reported}] reporting health, " if counts.health_reported
+           else "health not monitored (no instance reports vmHealth), ")
+        + f"[{counts.failed}] failed, [{counts.latest_model}] on the latest model")
     return counts.to_json()
 
 

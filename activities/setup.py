@@ -35,9 +35,13 @@ def validate_target(payload: dict) -> dict:
             else:
                 problems.append(f"The {role} backend pool [{pool}] was not found on load balancer [{spec.load_balancer}]")
 
-    base = compute.get_scale_set(c, sub, rg, spec.base_vmss)
-    if base is None:
+    inspection = compute.inspect_base(c, sub, rg, spec.base_vmss)
+    if inspection is None:
         problems.append(f"Base Virtual Machine Scale Set [{spec.base_vmss}] was not found in resource group [{rg}]")
+    else:
+        # Checked here, before retention scales down or deletes anything, not when creating the copy.
+        problems += [f"Base Virtual Machine Scale Set [{spec.base_vmss}] cannot be used as a template: {p}"
+                     for p in inspection.problems]
 
     image = gallery.get_image_version(c, spec.image)
     if image is None:
@@ -51,11 +55,16 @@ def validate_target(payload: dict) -> dict:
     log(request.deployment_id,
         f"Validated target: load balancer [{spec.load_balancer}] with prod backend pool [{spec.prod_backend_pool}] "
         f"and stage backend pool [{spec.stage_backend_pool}], base VMSS [{spec.base_vmss}], image [{spec.image}]")
+    if inspection.health_monitoring is None:
+        log(request.deployment_id,
+            f"Instance health of base VMSS [{spec.base_vmss}] is not monitored (no Application Health extension, "
+            f"no load balancer health probe): steady state is judged on provisioning alone")
     return {
         "prod_pool_id": pool_ids["prod"],
         "stage_pool_id": pool_ids["stage"],
-        "base": base.to_json(),
+        "base": inspection.summary.to_json(),
         "image": image.to_json(),
+        "health_monitored": inspection.health_monitoring is not None,
     }
 
 

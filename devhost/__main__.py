@@ -58,7 +58,10 @@ def main(argv: list[str] | None = None) -> int:
 
     host = DevHost(args.app_dir, args.port, args.time_scale, args.state_dir, args.host, args.script)
     config = uvicorn.Config(host.app, host=args.host, port=args.port, log_config=None, access_log=False,
-                            lifespan="on", timeout_graceful_shutdown=3)
+                            lifespan="on", timeout_graceful_shutdown=3,
+                            # The Durable SDK's aiohttp session keeps idle connections 15 s; a server that
+                            # closed them sooner (uvicorn's default is 5 s) races its reuse: reset on POST.
+                            timeout_keep_alive=75)
     server = uvicorn.Server(config)
     server.run()
     return 0 if server.started else 1

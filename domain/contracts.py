@@ -155,3 +155,7 @@ class WaitInput(_Contract):
     require_latest_model: bool = False
     polls_done: int = 0
     purpose: str = "steady state"
+    # None: judge from the poll whether health is reported; True: the scale set monitors health.
+    health_monitored: bool | None = None
+    # After the swap autoscale may already have grown the scale set past the target (its minimum).
+    at_least_target: bool = False

@@ -24,21 +24,23 @@ def health_monitored(counts: InstanceCounts) -> bool:
 
 
 def is_steady(counts: InstanceCounts, target: int, require_latest_model: bool = False,
-              health_monitored: bool | None = None) -> bool:
+              health_monitored: bool | None = None, at_least_target: bool = False) -> bool:
     """Exactly `target` instances, every one provisioned and, when health is monitored, healthy.
 
     `health_monitored`: None (default) infers monitoring from the poll (some instance reports health);
     True requires every instance healthy even if none reports yet (a caller that read the scale-set
     model knows better than one poll: right after provisioning, a probe may not have reported yet);
-    False ignores health. Harness checked count OR provisioned, and could swap onto instances that
+    False ignores health. `at_least_target` accepts more instances than `target` (all of them must
+    then qualify): autoscale may have raised the scale set to its minimum. Harness checked count OR provisioned, and could swap onto instances that
     were not serving yet.
     """
-    if counts.total != target or counts.provisioned != target:
+    size = counts.total
+    if (size < target if at_least_target else size != target) or counts.provisioned != size:
         return False
     monitored = (counts.health_reported > 0) if health_monitored is None else health_monitored
-    if monitored and counts.healthy != target:
+    if monitored and counts.healthy != size:
         return False
-    return not require_latest_model or counts.latest_model == target
+    return not require_latest_model or counts.latest_model == size
 
 
 def describe(counts: InstanceCounts, target: int) -> str:

@@ -92,6 +92,13 @@ def _clean(exc: BaseException) -> str:
     return first or exc.__class__.__name__
 
 
+def capacity_view(counts: InstanceCounts, target: int) -> dict[str, int]:
+    """The status API's capacity. Where no instance reports health (not monitored), the provisioned
+    ones count as healthy: that is what steady state then rests on."""
+    healthy = counts.healthy if counts.health_reported else counts.provisioned
+    return {"desired": target, "current": counts.total, "healthy": healthy}
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -134,6 +141,7 @@ class BlueGreenDeployment:
         self.capacity: Capacity | None = None
         self.target = 0
         self.waits = 0
+        self.health_monitored: bool | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -249,6 +257,8 @@ class BlueGreenDeployment:
         target = yield self.call("validate_target", ValidateTargetInput(self.id, spec.to_json()), retry=False)
         self.prod_pool_id, self.stage_pool_id = target["prod_pool_id"], target["stage_pool_id"]
         base = ScaleSetSummary.from_json(target["base"])
+        # Copies of the base monitor health as it does; None (older histories): judge from each poll.
+        self.health_monitored = True if target.get("health_monitored") else None
         image = ImageVersionSummary.from_json(target["image"])
         yield from self.wait_for_image(image, base.location)
 
@@ -363,18 +373,19 @@ class BlueGreenDeployment:
         setting = retarget_autoscale(self.old_autoscale, autoscale_name(self.new_name), new_id, self.capacity)
         yield self.call("put_autoscale", AutoscaleInput(self.id, self.sub, self.rg, setting.to_json()))
 
-    def wait_steady(self, step: str, name: str, target: int, require_latest_model: bool):
+    def wait_steady(self, step: str, name: str, target: int, require_latest_model: bool,
+                    at_least_target: bool = False):
         self.waits += 1
         wait_id = f"{self.ctx.instance_id}-wait-{self.waits}"
         self.publish(waitInstanceId=wait_id)
         deadline = self.now() + timedelta(minutes=self.spec.steady_state_timeout_minutes)
         purpose = "healthy in the prod backend pool" if require_latest_model else "steady state"
         request = WaitInput(self.id, self.sub, self.rg, name, target, _iso(deadline),
-                            self.spec.poll_interval_seconds, require_latest_model, 0, purpose)
+                            self.spec.poll_interval_seconds, require_latest_model, 0, purpose,
+                            self.health_monitored if name == self.new_name else None, at_least_target)
         result = yield self.ctx.call_sub_orchestrator(STEADY_STATE_WAIT_NAME, request.to_json(), wait_id)
         counts = InstanceCounts.from_json(result["counts"])
-        self.publish(waitInstanceId=None,
-                     capacity={"desired": target, "current": counts.total, "healthy": counts.healthy})
+        self.publish(waitInstanceId=None, capacity=capacity_view(counts, target))
         if not result["steady"]:
             raise StepFailed(step, result["reason"])
 
@@ -424,8 +435,10 @@ class BlueGreenDeployment:
              f"[{spec.stage_backend_pool}]",
              f"Sending request to attach virtual machine scale set:[{self.new_name}] to prod backend pool:"
              f"[{spec.prod_backend_pool}]"]))
-        # Verified, not assumed: the new instances serve prod before the old ones leave it.
-        yield from self.wait_steady(S.SWAP, self.new_name, self.target, require_latest_model=True)
+        # Verified, not assumed: the new instances serve prod before the old ones leave it. Its autoscale
+        # may already have raised it to its minimum: more instances are fine if every one serves.
+        yield from self.wait_steady(S.SWAP, self.new_name, self.target, require_latest_model=True,
+                                    at_least_target=True)
         if self.old is not None:
             self.old_detached = True
             yield self.call("route_scale_set", RouteInput(
@@ -530,10 +543,11 @@ def steady_state_wait(context: df.DurableOrchestrationContext):
         raw = yield context.call_activity_with_retry("read_instance_counts", RETRY, ref.to_json())
         counts = InstanceCounts.from_json(raw)
         context.set_custom_status({
-            "capacity": {"desired": request.target, "current": counts.total, "healthy": counts.healthy},
+            "capacity": capacity_view(counts, request.target),
             "polls": polls + 1,
         })
-        if is_steady(counts, request.target, request.require_latest_model):
+        if is_steady(counts, request.target, request.require_latest_model, request.health_monitored,
+                     request.at_least_target):
             return {"steady": True, "counts": counts.to_json(), "reason": None}
         if counts.failed:
             return {"steady": False, "counts": counts.to_json(),

@@ -92,3 +92,14 @@ def test_steady_means_target_provisioned_and_healthy_wherever_health_is_reported
     # Knowing that health is monitored can only make the rule stricter.
     if is_steady(c, target, latest, health_monitored=True):
         assert steady
+
+
+def test_after_the_swap_more_instances_than_the_target_are_steady_when_every_one_serves():
+    grown = InstanceCounts(total=5, provisioned=5, healthy=5, failed=0, latest_model=5, health_reported=5)
+    assert not is_steady(grown, 3, require_latest_model=True)
+    assert is_steady(grown, 3, require_latest_model=True, at_least_target=True)
+    one_new_instance_still_booting = InstanceCounts(total=5, provisioned=4, healthy=4, failed=0, latest_model=5,
+                                                    health_reported=4)
+    assert not is_steady(one_new_instance_still_booting, 3, require_latest_model=True, at_least_target=True)
+    assert not is_steady(InstanceCounts(total=2, provisioned=2, healthy=2, failed=0, latest_model=2,
+                                        health_reported=2), 3, at_least_target=True)
