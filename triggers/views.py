@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
@@ -29,8 +29,9 @@ def _decoded(value: Any) -> dict[str, Any]:
 def _iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
-    text = moment.isoformat()
-    return text if moment.tzinfo else text + "Z"
+    # One format across the resource (steps use it too): UTC with a Z, microseconds.
+    utc = moment.astimezone(UTC) if moment.tzinfo else moment
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def deployment_view(status: DurableOrchestrationStatus, wait_status: DurableOrchestrationStatus | None = None

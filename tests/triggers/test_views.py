@@ -54,3 +54,8 @@ def test_a_pending_orchestration_without_custom_status_is_pending_and_reads_its_
     view = deployment_view(status("Pending", input_=json.dumps(spec)))
     assert (view["status"], view["phase"], view["resourceGroup"]) == ("Pending", "Pending", "rg-x")
     assert view["capacity"] == {"desired": None, "current": None, "healthy": None} and view["steps"] == []
+
+
+def test_timestamps_use_the_steps_format_utc_with_a_z():
+    view = deployment_view(status("Running", RUNNING_CUSTOM))
+    assert view["createdAt"] == "2026-11-26T05:00:00.000000Z" and view["updatedAt"] == "2026-11-26T05:03:00.000000Z"
