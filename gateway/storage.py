@@ -8,6 +8,7 @@ crashed writer can leave anything stuck.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +25,8 @@ from azure.storage.blob import BlobServiceClient, ContentSettings
 
 from domain.naming import target_key
 from gateway.errors import GatewayError, PreconditionFailed
+
+logger = logging.getLogger("vmss_bluegreen.storage")
 
 LOGS_CONTAINER = "deployment-logs"
 LOCKS_CONTAINER = "locks"
@@ -102,6 +105,18 @@ class DeploymentLogs:
             except (ResourceExistsError, ResourceModifiedError):
                 pass  # created concurrently
             blob.append_block(data)
+
+    def try_append(self, deployment_id: str, *lines: str) -> bool:
+        """`append`, best effort: False (and a warning in the host log) when the blob did not take the
+        lines. The log is bookkeeping: its failure must not fail the Azure work or the API call around
+        it (an append blob takes at most 50,000 blocks, which a long wait polling every second reaches)."""
+        try:
+            self.append(deployment_id, *lines)
+        except Exception:  # noqa: BLE001  (any storage failure: the caller has the lines in the host log)
+            logger.warning("[%s] could not append %d line(s) to the deployment log", deployment_id, len(lines),
+                           exc_info=True)
+            return False
+        return True
 
     def read(self, deployment_id: str) -> str | None:
         try:

@@ -36,12 +36,9 @@ def _logs() -> DeploymentLogs:
 
 
 async def _log_best_effort(deployment_id: str, line: str) -> None:
-    """The deployment log is bookkeeping: once the deployment was started or the operator's event
-    raised, a failed append must not answer 500 (the caller would retry what already happened)."""
-    try:
-        await asyncio.to_thread(_logs().append, deployment_id, line)
-    except Exception:  # noqa: BLE001
-        logger.warning("[%s] could not append to the deployment log: %s", deployment_id, line, exc_info=True)
+    """Once the deployment was started or the operator's event raised, a failed append must not
+    answer 500 (the caller would retry what already happened)."""
+    await asyncio.to_thread(_logs().try_append, deployment_id, line)
 
 
 def spec_error_response(exc: SpecError) -> func.HttpResponse:
