@@ -99,12 +99,21 @@ def capacity_view(counts: InstanceCounts, target: int) -> dict[str, int]:
     return {"desired": target, "current": counts.total, "healthy": healthy}
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+# The one timestamp format of the deployment resource: step times, wait deadlines, createdAt/updatedAt.
+INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def _utc(moment: datetime) -> datetime:
+    """The orchestration clock's datetimes may be naive; they are UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _pending_step(name: str) -> dict[str, Any]:
+    return {"name": name, "status": StepStatus.PENDING.value, "startedAt": None, "endedAt": None}
+
+
+def iso_instant(moment: datetime) -> str:
+    return _utc(moment).astimezone(UTC).strftime(INSTANT_FORMAT)
 
 
 class BlueGreenDeployment:
@@ -118,10 +127,7 @@ class BlueGreenDeployment:
         self.id = self.input.deployment_id
         self.sub = self.spec.subscription_id
         self.rg = self.spec.resource_group
-        self.steps: list[dict[str, Any]] = [
-            {"name": name, "status": StepStatus.PENDING.value, "startedAt": None, "endedAt": None}
-            for name in S.plan_steps(self.spec)
-        ]
+        self.steps: list[dict[str, Any]] = [_pending_step(name) for name in S.plan_steps(self.spec)]
         self.view: dict[str, Any] = {
             "status": DeploymentStatus.RUNNING.value, "phase": "Starting", "revision": None, "newVmss": None,
             "oldVmss": None, "capacity": {"desired": None, "current": None, "healthy": None},
@@ -167,13 +173,13 @@ class BlueGreenDeployment:
     def mark(self, name: str, status: StepStatus) -> None:
         step = next((s for s in self.steps if s["name"] == name), None)
         if step is None:
-            step = {"name": name, "status": StepStatus.PENDING.value, "startedAt": None, "endedAt": None}
+            step = _pending_step(name)
             self.steps.append(step)
         step["status"] = status.value
         if status == StepStatus.RUNNING:
-            step["startedAt"] = _iso(self.now())
+            step["startedAt"] = iso_instant(self.now())
         else:
-            step["endedAt"] = _iso(self.now())
+            step["endedAt"] = iso_instant(self.now())
 
     def step(self, name: str, body):
         self.mark(name, StepStatus.RUNNING)
@@ -380,7 +386,7 @@ class BlueGreenDeployment:
         self.publish(waitInstanceId=wait_id)
         deadline = self.now() + timedelta(minutes=self.spec.steady_state_timeout_minutes)
         purpose = "healthy in the prod backend pool" if require_latest_model else "steady state"
-        request = WaitInput(self.id, self.sub, self.rg, name, target, _iso(deadline),
+        request = WaitInput(self.id, self.sub, self.rg, name, target, iso_instant(deadline),
                             self.spec.poll_interval_seconds, require_latest_model, 0, purpose,
                             self.health_monitored if name == self.new_name else None, at_least_target)
         result = yield self.ctx.call_sub_orchestrator(STEADY_STATE_WAIT_NAME, request.to_json(), wait_id)
@@ -536,7 +542,7 @@ def steady_state_wait(context: df.DurableOrchestrationContext):
     from domain.steady_state import describe, is_steady
 
     request = WaitInput.from_json(context.get_input())
-    deadline = datetime.strptime(request.deadline, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    deadline = datetime.strptime(request.deadline, INSTANT_FORMAT).replace(tzinfo=UTC)
     polls = request.polls_done
     ref = ScaleSetRef(request.deployment_id, request.subscription_id, request.resource_group, request.name)
     while True:

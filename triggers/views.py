@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus as Runtime
 
 from domain.steps import DeploymentStatus
+from orchestrators.bluegreen import iso_instant
 
 FIELDS = ("id", "status", "phase", "revision", "newVmss", "oldVmss", "capacity", "steps", "error",
           "createdAt", "updatedAt")
@@ -27,11 +28,7 @@ def _decoded(value: Any) -> dict[str, Any]:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    # One format across the resource (steps use it too): UTC with a Z, microseconds.
-    utc = moment.astimezone(UTC) if moment.tzinfo else moment
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return None if moment is None else iso_instant(moment)
 
 
 def deployment_view(status: DurableOrchestrationStatus, wait_status: DurableOrchestrationStatus | None = None
