@@ -749,12 +749,16 @@ class Engine:
             out.append(item)
         return out
 
-    def raise_event(self, iid: str, name: str, body_value: Any) -> int:
+    def _refusal(self, iid: str) -> int | None:
+        """Why a message cannot go to the instance (404 unknown, 410 ended), None when it can."""
         inst = self.store.get_instance(iid)
         if inst is None:
             return 404
-        if inst["status"] in TERMINAL:
-            return 410
+        return 410 if inst["status"] in TERMINAL else None
+
+    def raise_event(self, iid: str, name: str, body_value: Any) -> int:
+        if (refused := self._refusal(iid)) is not None:
+            return refused
         now = self.clock.now()
         self.store.begin()
         # As the extension does: the request body is parsed into a JSON value and that value is
@@ -768,11 +772,8 @@ class Engine:
         return 202
 
     def control(self, iid: str, kind: str, reason: str | None) -> int:
-        inst = self.store.get_instance(iid)
-        if inst is None:
-            return 404
-        if inst["status"] in TERMINAL:
-            return 410
+        if (refused := self._refusal(iid)) is not None:
+            return refused
         now = self.clock.now()
         self.store.begin()
         self.store.add_message(iid, None, kind, now, {"reason": reason}, control=True)
