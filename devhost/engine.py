@@ -27,6 +27,7 @@ from typing import Any
 from .clock import VirtualClock, iso_event, iso_status, parse_iso
 from .functions import FunctionInfo, FunctionRegistry, Invoker, log_executed, log_executing
 from .store import TERMINAL, Store
+from .versioning import VERSION_MISMATCH_MESSAGE, Versioning
 
 log = logging.getLogger("devhost.engine")
 
@@ -134,8 +135,11 @@ class Stats:
 
 class Engine:
     def __init__(self, store: Store, clock: VirtualClock, registry: FunctionRegistry, invoker: Invoker,
-                 hub_name: str, max_activities: int = 10, max_orchestrators: int = 10):
+                 hub_name: str, max_activities: int = 10, max_orchestrators: int = 10,
+                 versioning: Versioning | None = None):
         self.store = store
+        self.versioning = versioning or Versioning()
+        self._rejected_logged: set[str] = set()
         self.clock = clock
         self.registry = registry
         self.invoker = invoker
@@ -237,6 +241,8 @@ class Engine:
             store.delete_messages([m["id"] for m in msgs])
             store.commit()
             return True
+        if (refusal := self.versioning.mismatch(inst.get("version"))) is not None:
+            return self._refuse_version(inst, refusal)
         eid = inst["execution_id"]
         consumed: list[int] = []
         control_events: list[dict[str, Any]] = []
@@ -341,7 +347,8 @@ class Engine:
                                               Input=orig.get("Input"), _meta=new_meta)
                         retry_work.append(("activity", resched))
                     else:
-                        resched = self._event(SUB_CREATED, ts, EventId=next_seq, Name=orig["Name"], Version="",
+                        resched = self._event(SUB_CREATED, ts, EventId=next_seq, Name=orig["Name"],
+                                              Version=orig.get("Version"),
                                               InstanceId=meta.get("childId") or f"{iid}:{next_seq:04d}",
                                               Input=orig.get("Input"), _meta=new_meta)
                         retry_work.append(("sub", resched))
@@ -444,6 +451,35 @@ class Engine:
             self._submit_activity(row)
         return True
 
+    def _refuse_version(self, inst: dict[str, Any], refusal: str) -> bool:
+        """versionFailureStrategy: Reject leaves the instance and its messages as they are (a host whose
+        version matches will run them; False makes the dispatcher back off), Fail ends it Failed."""
+        iid = inst["instance_id"]
+        if self.versioning.failure_strategy == "Reject":
+            if iid not in self._rejected_logged:
+                self._rejected_logged.add(iid)
+                log.warning("orchestration %s (%s) not processed: %s; it waits for a host that matches",
+                            inst["name"], iid, refusal)
+            return False
+        now = self.clock.now()
+        log.error("orchestration %s (%s) failed: %s", inst["name"], iid, refusal)
+        history = self.store.get_history(iid)
+        self.store.begin()
+        try:
+            self.store.append_history(iid, len(history), [
+                self._event(ORCHESTRATOR_STARTED, now),
+                self._event(EXECUTION_COMPLETED, now, OrchestrationStatus="Failed", Result=VERSION_MISMATCH_MESSAGE,
+                            FailureDetails={"ErrorType": "VersionMismatch", "ErrorMessage": VERSION_MISMATCH_MESSAGE,
+                                            "IsNonRetriable": True}),
+                self._event(ORCHESTRATOR_COMPLETED, now)])
+            self._finish(inst, "Failed", VERSION_MISMATCH_MESSAGE, _loads(inst["custom_status"]), now,
+                         failure=VERSION_MISMATCH_MESSAGE)
+            self.store.commit()
+        except Exception:
+            self.store.rollback()
+            raise
+        return True
+
     def _check_determinism(self, recorded: list[dict[str, Any]], scheduled: list[dict[str, Any]],
                            state: dict[str, Any]) -> str | None:
         for i, rec in enumerate(recorded):
@@ -487,7 +523,8 @@ class Engine:
             meta = {"root": task_id, "childId": a.get("instanceId")}
             if t == A_CALL_SUB_RETRY:
                 meta["retry"] = a.get("retryOptions") or {}
-            ev = self._event(SUB_CREATED, ts, EventId=task_id, Name=a.get("functionName"), Version=a.get("version") or "",
+            ev = self._event(SUB_CREATED, ts, EventId=task_id, Name=a.get("functionName"),
+                             Version=self.versioning.version_for_new(a.get("version")),
                              InstanceId=child,
                              Input=a.get("input"), _meta=meta)
             return ev, ("sub", ev)
@@ -508,7 +545,8 @@ class Engine:
                 Details=None))
             return
         self._new_instance(child_id, name, ev.get("Input"), ev.get("Input"), now,
-                           parent=(parent["instance_id"], parent["execution_id"], ev["EventId"]))
+                           parent=(parent["instance_id"], parent["execution_id"], ev["EventId"]),
+                           version=ev.get("Version"))
 
     def _new_instance(self, iid: str, name: str, status_input: Any, context_input: str | None, now: float,
                       parent: tuple[str, str, int] | None = None, version: str | None = None) -> str:
@@ -522,7 +560,7 @@ class Engine:
             "version": version,
         })
         self.store.add_message(iid, eid, "event", now, self._event(
-            EXECUTION_STARTED, now, Name=name, Input=context_input, Version=version or "",
+            EXECUTION_STARTED, now, Name=name, Input=context_input, Version=version,
             OrchestrationInstance={"InstanceId": iid, "ExecutionId": eid},
             ParentInstance=({"InstanceId": parent[0], "ExecutionId": parent[1], "TaskScheduleId": parent[2]}
                             if parent else None)))
@@ -538,7 +576,7 @@ class Engine:
                                    context_input=new_input, output=None, custom_status=_dumps(custom_status),
                                    updated=now)
         self.store.add_message(iid, eid, "event", now, self._event(
-            EXECUTION_STARTED, now, Name=inst["name"], Input=new_input, Version=inst.get("version") or "",
+            EXECUTION_STARTED, now, Name=inst["name"], Input=new_input, Version=inst.get("version"),
             OrchestrationInstance={"InstanceId": iid, "ExecutionId": eid}))
 
     def _finish(self, inst: dict[str, Any], status: str, output: Any, custom_status: Any, now: float,
@@ -681,7 +719,8 @@ class Engine:
         now = self.clock.now()
         self.store.begin()
         try:
-            self._new_instance(iid, name, body_value, input_for_context(body_value), now, version=version)
+            self._new_instance(iid, name, body_value, input_for_context(body_value), now,
+                               version=self.versioning.version_for_new(version))
             self.store.commit()
         except Exception:
             self.store.rollback()
@@ -794,7 +833,9 @@ class Engine:
         return 200, {"instancesDeleted": 1}
 
     def query(self, statuses: list[str] | None = None, created_from: float | None = None,
-              created_to: float | None = None, prefix: str | None = None) -> list[dict[str, Any]]:
+              created_to: float | None = None, prefix: str | None = None,
+              after: tuple[float, str] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Instances matching the filters, by creation time then id; `after` (created, id) starts past a row."""
         where: list[str] = []
         params: list[Any] = []
         if statuses:
@@ -809,7 +850,10 @@ class Engine:
         if prefix:
             where.append("substr(instance_id, 1, ?) = ?")
             params += [len(prefix), prefix]
-        return self.store.query_instances(" AND ".join(where), tuple(params))
+        if after is not None:
+            where.append("(created > ? OR (created = ? AND instance_id > ?))")
+            params += [after[0], after[0], after[1]]
+        return self.store.query_instances(" AND ".join(where), tuple(params), limit)
 
     def purge_by(self, statuses: list[str] | None, created_from: float, created_to: float | None) -> int:
         rows = [r for r in self.query(statuses, created_from, created_to) if r["status"] in TERMINAL]

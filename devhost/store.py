@@ -125,8 +125,11 @@ class Store:
         self.db.execute("DELETE FROM messages WHERE instance_id=?", (instance_id,))
         self.db.execute("DELETE FROM activities WHERE instance_id=?", (instance_id,))
 
-    def query_instances(self, where: str = "", params: tuple = ()) -> list[dict[str, Any]]:
+    def query_instances(self, where: str = "", params: tuple = (), limit: int | None = None) -> list[dict[str, Any]]:
         sql = "SELECT * FROM instances" + (f" WHERE {where}" if where else "") + " ORDER BY created, instance_id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (*params, limit)
         return [dict(r) for r in self.db.execute(sql, params).fetchall()]
 
     def running_instance_ids(self) -> list[str]:

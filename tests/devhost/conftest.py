@@ -14,7 +14,12 @@ from scripts import stack
 
 APPS = Path(__file__).resolve().parent / "apps"
 BASIC_APP = APPS / "basic"
-KEY = "test-function-key"
+KEY = "test-function-key"  # FUNCTION_KEY: the host key, opens every function
+MASTER_KEY = "test-master-key"
+DURABLE_KEY = "test-durable-system-key"
+EVENTGRID_KEY = "test-eventgrid-system-key"
+KEYS = {"FUNCTION_KEY": KEY, "MASTER_KEY": MASTER_KEY, "DURABLE_SYSTEM_KEY": DURABLE_KEY,
+        "EVENTGRID_SYSTEM_KEY": EVENTGRID_KEY}
 TIME_SCALE = 0.01
 
 
@@ -31,7 +36,8 @@ class Host:
 
     @property
     def key(self) -> dict[str, str]:
-        return {"code": KEY}
+        """The master key: it opens every route (tests of which key opens what use the others)."""
+        return {"code": MASTER_KEY}
 
     def log_text(self) -> str:
         return self.service.log_path.read_text(errors="replace")
@@ -74,7 +80,7 @@ class Host:
 
     def client_binding(self) -> str:
         """The binding JSON devhost hands to durable_client_input functions (same shape)."""
-        q = f"taskHub=DevhostTests&connection=Storage&code={KEY}"
+        q = f"taskHub=DevhostTests&connection=Storage&code={DURABLE_KEY}"
         base = f"{self.url}/runtime/webhooks/durabletask"
         inst = f"{base}/instances/INSTANCEID"
         return json.dumps({
@@ -100,7 +106,7 @@ def launch(tmp: Path, app_dir: Path = BASIC_APP, state_dir: Path | None = None, 
     tmp.mkdir(parents=True, exist_ok=True)
     state_dir = state_dir or tmp / "state"
     journal = tmp / "journal.txt"
-    env = {"FUNCTION_KEY": KEY, "ACTIVITY_JOURNAL": str(journal), **(extra_env or {})}
+    env = {**KEYS, "ACTIVITY_JOURNAL": str(journal), **(extra_env or {})}
     service = stack.start_devhost(app_dir=app_dir, env=env, port=port, time_scale=TIME_SCALE,
                                   log_path=tmp / "devhost.log", extra_args=["--state-dir", str(state_dir)])
     return Host(service, state_dir, journal, env)

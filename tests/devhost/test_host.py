@@ -8,7 +8,7 @@ import uuid
 import httpx
 from azure.durable_functions import DurableOrchestrationClient, OrchestrationRuntimeStatus
 
-from .conftest import KEY, run_async
+from .conftest import DURABLE_KEY, KEY, run_async
 
 
 def test_admin_host_status_answers_running(host):
@@ -50,7 +50,7 @@ def test_client_binding_has_the_real_hosts_shape_and_management_urls(host):
     urls = r.json()["result"]
     assert urls["id"] == "abc"
     assert urls["statusQueryGetUri"] == (f"{host.url}/runtime/webhooks/durabletask/instances/abc"
-                                         f"?taskHub=DevhostTests&connection=Storage&code={KEY}")
+                                         f"?taskHub=DevhostTests&connection=Storage&code={DURABLE_KEY}")
     for key in ("sendEventPostUri", "terminatePostUri", "rewindPostUri", "purgeHistoryDeleteUri"):
         assert urls[key].startswith(f"{host.url}/runtime/webhooks/durabletask/instances/abc/") or \
             urls[key].startswith(f"{host.url}/runtime/webhooks/durabletask/instances/abc?")

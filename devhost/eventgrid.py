@@ -1,0 +1,89 @@
+"""Event Grid delivery: `POST /runtime/webhooks/eventgrid?functionName=<name>` (the extension's webhook)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .clock import parse_iso
+from .functions import FunctionRegistry, Invoker
+from .keys import HostKeys, Scope, supplied_key
+from .responses import error_json
+
+log = logging.getLogger("devhost")
+
+EVENTGRID_PATH = "/runtime/webhooks/eventgrid"
+
+
+class EventGridWebhook:
+    def __init__(self, registry: FunctionRegistry, invoker: Invoker, keys: HostKeys):
+        self.registry = registry
+        self.invoker = invoker
+        self.keys = keys
+
+    async def handle(self, request: Request) -> Response:
+        if not self.keys.allows(supplied_key(request.headers, request.query_params), Scope.EVENTGRID):
+            return Response(status_code=401)
+        name = request.query_params.get("functionName") or ""
+        info = self.registry.functions.get(name)
+        if info is None or info.kind != "eventgrid":
+            return error_json(404, f"cannot find function: '{name}'")
+        if request.method == "OPTIONS":  # CloudEvents abuse-protection handshake
+            origin = request.headers.get("webhook-request-origin", "*")
+            return Response(status_code=200, headers={"WebHook-Allowed-Origin": origin,
+                                                      "WebHook-Allowed-Rate": "*"})
+        if request.method != "POST":
+            return Response(status_code=405)
+        try:
+            payload = json.loads(await request.body() or b"null")
+        except ValueError:
+            return error_json(400, "Invalid JSON content")
+        events = payload if isinstance(payload, list) else [payload]
+        if not events or not all(isinstance(e, dict) for e in events):
+            return error_json(400, "Expected a JSON array of Event Grid events or a CloudEvents object")
+        kind = (request.headers.get("aeg-event-type") or "").lower()
+        if kind == "subscriptionvalidation" or (
+                events[0].get("eventType") == "Microsoft.EventGrid.SubscriptionValidationEvent"):
+            data = events[0].get("data")
+            code = data.get("validationCode") if isinstance(data, dict) else None
+            if not code:
+                return error_json(400, "SubscriptionValidation event without data.validationCode")
+            log.info("Event Grid subscription validated for function '%s'", name)
+            return JSONResponse({"validationResponse": code})
+        if kind == "unsubscribe":
+            return Response(status_code=202)
+        failures = 0
+        for raw in events:
+            try:
+                event = to_eventgrid_event(raw)
+            except (KeyError, ValueError, TypeError) as exc:
+                return error_json(400, f"Invalid event: {exc}")
+            reason = f"EventGrid trigger fired at {datetime.now(UTC).isoformat()}"
+            try:
+                await self.invoker.invoke(info, {info.trigger_param: event}, reason)
+            except Exception:  # noqa: BLE001
+                log.exception("Function '%s' failed for event %s", name, getattr(event, "id", "?"))
+                failures += 1
+        return Response(status_code=500 if failures else 200)
+
+
+def to_eventgrid_event(raw: dict[str, Any]):
+    import azure.functions as func
+
+    def when(value: Any):
+        if not value:
+            return None
+        return datetime.fromtimestamp(parse_iso(str(value)), tz=UTC)
+
+    if "specversion" in raw:  # CloudEvents 1.0
+        return func.EventGridEvent(
+            id=str(raw["id"]), data=raw.get("data"), topic=raw.get("source"), subject=raw.get("subject"),
+            event_type=raw["type"], event_time=when(raw.get("time")), data_version=raw.get("dataschema") or "")
+    return func.EventGridEvent(
+        id=str(raw["id"]), data=raw.get("data"), topic=raw.get("topic"), subject=raw.get("subject"),
+        event_type=raw["eventType"], event_time=when(raw.get("eventTime")), data_version=raw.get("dataVersion") or "")
