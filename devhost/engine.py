@@ -464,10 +464,14 @@ class Engine:
         now = self.clock.now()
         log.error("orchestration %s (%s) failed: %s", inst["name"], iid, refusal)
         history = self.store.get_history(iid)
+        # an instance failed before its first run records its start too, as DTFx commits the new events
+        started = [] if any(e["EventType"] == EXECUTION_STARTED for e in history) else [
+            m["event"] for m in self.store.visible_messages(iid, now)
+            if m["event"] and m["event"].get("EventType") == EXECUTION_STARTED][:1]
         self.store.begin()
         try:
             self.store.append_history(iid, len(history), [
-                self._event(ORCHESTRATOR_STARTED, now),
+                self._event(ORCHESTRATOR_STARTED, now), *started,
                 self._event(EXECUTION_COMPLETED, now, OrchestrationStatus="Failed", Result=VERSION_MISMATCH_MESSAGE,
                             FailureDetails={"ErrorType": "VersionMismatch", "ErrorMessage": VERSION_MISMATCH_MESSAGE,
                                             "IsNonRetriable": True}),
