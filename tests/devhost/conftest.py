@@ -18,8 +18,9 @@ KEY = "test-function-key"  # FUNCTION_KEY: the host key, opens every function
 MASTER_KEY = "test-master-key"
 DURABLE_KEY = "test-durable-system-key"
 EVENTGRID_KEY = "test-eventgrid-system-key"
+STATUS_FUNCTION_KEY = "test-key-of-http-status-only"
 KEYS = {"FUNCTION_KEY": KEY, "MASTER_KEY": MASTER_KEY, "DURABLE_SYSTEM_KEY": DURABLE_KEY,
-        "EVENTGRID_SYSTEM_KEY": EVENTGRID_KEY}
+        "EVENTGRID_SYSTEM_KEY": EVENTGRID_KEY, "FUNCTION_KEY_http_status": STATUS_FUNCTION_KEY}
 TIME_SCALE = 0.01
 
 
@@ -102,11 +103,11 @@ class Host:
 
 
 def launch(tmp: Path, app_dir: Path = BASIC_APP, state_dir: Path | None = None, extra_env: dict | None = None,
-           port: int | None = None) -> Host:
+           port: int | None = None, keys: bool = True) -> Host:
     tmp.mkdir(parents=True, exist_ok=True)
     state_dir = state_dir or tmp / "state"
     journal = tmp / "journal.txt"
-    env = {**KEYS, "ACTIVITY_JOURNAL": str(journal), **(extra_env or {})}
+    env = {**(KEYS if keys else {}), "ACTIVITY_JOURNAL": str(journal), **(extra_env or {})}
     service = stack.start_devhost(app_dir=app_dir, env=env, port=port, time_scale=TIME_SCALE,
                                   log_path=tmp / "devhost.log", extra_args=["--state-dir", str(state_dir)])
     return Host(service, state_dir, journal, env)

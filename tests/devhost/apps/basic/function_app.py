@@ -75,6 +75,11 @@ def hello(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(f"hello {req.params.get('name', 'world')}")
 
 
+@bp.route(route="maintenance", methods=["GET"], auth_level=func.AuthLevel.ADMIN)
+def maintenance(req: func.HttpRequest) -> func.HttpResponse:
+    return func.HttpResponse("admin only")
+
+
 @bp.route(route="boom", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def boom(req: func.HttpRequest) -> func.HttpResponse:
     raise RuntimeError("boom")
