@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import socket
 import ssl
@@ -24,6 +25,13 @@ LOOPBACK = "127.0.0.1"
 AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 DEFAULT_FUNCTION_KEY = "local-function-key"
+# The keys devhost checks as the Functions host does (devhost/keys.py).
+ACCESS_KEY_SETTINGS = ("FUNCTION_KEY", "MASTER_KEY", "DURABLE_SYSTEM_KEY", "EVENTGRID_SYSTEM_KEY")
+
+
+def new_keys(names: tuple[str, ...] = ACCESS_KEY_SETTINGS) -> dict[str, str]:
+    """Fresh random keys (as Azure generates them: never in the repository)."""
+    return {name: secrets.token_urlsafe(32) for name in names}
 
 
 def free_port() -> int:
@@ -192,6 +200,9 @@ def start_azurite(
 class Devhost(Service):
     port: int = 0
     function_key: str = DEFAULT_FUNCTION_KEY
+    master_key: str = ""
+    durable_key: str = ""  # the durabletask_extension system key: /runtime/webhooks/durabletask
+    eventgrid_key: str = ""  # the eventgrid_extension system key: /runtime/webhooks/eventgrid
 
     @property
     def url(self) -> str:
@@ -208,7 +219,9 @@ def start_devhost(
     args = [sys.executable, "-m", "devhost", "start", "--app-dir", str(app_dir), "--port", str(port),
             "--time-scale", str(time_scale), *(extra_args or [])]
     proc = _spawn("devhost", args, log_path, env)
-    host = Devhost("devhost", proc, log_path, port=port, function_key=env.get("FUNCTION_KEY", ""))
+    host = Devhost("devhost", proc, log_path, port=port, function_key=env.get("FUNCTION_KEY", ""),
+                   master_key=env.get("MASTER_KEY", ""), durable_key=env.get("DURABLE_SYSTEM_KEY", ""),
+                   eventgrid_key=env.get("EVENTGRID_SYSTEM_KEY", ""))
 
     def ready() -> bool:
         with urllib.request.urlopen(f"{host.url}/admin/host/status", timeout=1) as r:
@@ -233,16 +246,22 @@ def up(time_scale: float, arm_port: int = 8443, devhost_port: int = 7071) -> dic
     (PIDS / "arm_emulator.pid").write_text(str(arm.proc.pid))
     azurite = start_azurite(LOCAL / "azurite", 10000, 10001, 10002, log_path=LOCAL / "logs" / "azurite.log")
     (PIDS / "azurite.pid").write_text(str(azurite.proc.pid))
+    # Keys survive make down / make up (management URLs handed out earlier keep working); make clean forgets them.
+    previous = read_stack_env() if STACK_ENV.exists() else {}
+    keys = {name: previous.get(name) or value
+            for name, value in new_keys((*ACCESS_KEY_SETTINGS, "WEBHOOK_SIGNING_KEY")).items()}
     settings = {
         "ARM_ENDPOINT": arm.endpoint,
         "ARM_CA_BUNDLE": str(arm.ca_bundle),
         "ARM_CREDENTIAL": "emulator",
         "FUNCTIONS_URL": f"http://{LOOPBACK}:{devhost_port}",
-        "FUNCTION_KEY": DEFAULT_FUNCTION_KEY,
         "AzureWebJobsStorage": azurite.connection_string,
         "TIME_SCALE": str(time_scale),
+        "KEYVAULT_ENDPOINT": arm.endpoint,  # the emulator serves Key Vault's secrets API too
+        **keys,
     }
     STACK_ENV.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
+    STACK_ENV.chmod(0o600)
     host = start_devhost(ROOT, settings, devhost_port, time_scale, log_path=LOCAL / "logs" / "devhost.log")
     (PIDS / "devhost.pid").write_text(str(host.proc.pid))
     return settings
@@ -282,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = up(args.time_scale)
         print(f"ARM emulator  {settings['ARM_ENDPOINT']}  (CA {settings['ARM_CA_BUNDLE']})")
         print("Azurite       http://127.0.0.1:10000-10002")
-        print(f"devhost       {settings['FUNCTIONS_URL']}  (x-functions-key: {settings['FUNCTION_KEY']})")
+        print(f"devhost       {settings['FUNCTIONS_URL']}  (keys: FUNCTION_KEY, MASTER_KEY, DURABLE_SYSTEM_KEY, "
+              "EVENTGRID_SYSTEM_KEY)")
         print(f"settings in   {STACK_ENV.relative_to(ROOT)}; stop with: make down")
     else:
         down()

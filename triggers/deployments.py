@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import urllib.request
 import uuid
 from functools import lru_cache
 
 import azure.durable_functions as df
 import azure.functions as func
+from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
 from domain.contracts import DeploymentInput, Source
 from domain.naming import target_key
@@ -118,6 +121,37 @@ async def get_deployment(req: func.HttpRequest, client: df.DurableOrchestrationC
     return json_response(view) if view else _not_found(deployment_id)
 
 
+CONTINUATION_HEADER = "x-ms-continuation-token"
+
+
+def _read_instance_pages(rpc_base_url: str) -> list[dict]:
+    """GET the Durable API's instance list page after page until it gives no continuation token."""
+    statuses: list[dict] = []
+    token = None
+    while True:
+        request = urllib.request.Request(f"{rpc_base_url}instances/?showInput=true")
+        if token:
+            request.add_header(CONTINUATION_HEADER, token)
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - the host's own RPC URL
+            statuses += json.loads(response.read() or b"[]")
+            token = response.headers.get(CONTINUATION_HEADER)
+        if not token or token.lower() == "null":
+            return statuses
+
+
+async def every_instance_status(client: df.DurableOrchestrationClient) -> list[DurableOrchestrationStatus]:
+    """Every orchestration instance, sub-orchestrations included, however many pages they fill.
+
+    The SDK's get_status_all returns only the first page (the extension answers 100 instances at a
+    time) and drops the continuation token, so the pages are read here from the binding's RPC URL.
+    """
+    rpc_base_url = client._orchestration_bindings.rpc_base_url  # noqa: SLF001 - the SDK keeps it private
+    if not rpc_base_url:
+        raise RuntimeError("the durable client binding has no rpcBaseUrl")
+    pages = await asyncio.to_thread(_read_instance_pages, rpc_base_url)
+    return [DurableOrchestrationStatus.from_json(status) for status in pages]
+
+
 @bp.route(route="deployments", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 @bp.durable_client_input(client_name="client")
 async def list_deployments(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
@@ -126,7 +160,7 @@ async def list_deployments(req: func.HttpRequest, client: df.DurableOrchestratio
     if wanted_status and wanted_status not in {s.value for s in DeploymentStatus}:
         return error_response(400, "InvalidFilter", f"Unknown status [{wanted_status}]",
                               [{"field": "status", "message": f"one of {[s.value for s in DeploymentStatus]}"}])
-    statuses = await client.get_status_all()
+    statuses = await every_instance_status(client)
     views = [deployment_view(s) for s in statuses if s.name == ORCHESTRATOR_NAME]
     if wanted_status:
         views = [v for v in views if v["status"] == wanted_status]

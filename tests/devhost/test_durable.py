@@ -257,3 +257,26 @@ def test_event_data_encoding_matches_azure_for_the_http_api_and_the_sdk_client(h
     base = f"/runtime/webhooks/durabletask/instances/{other}/raiseEvent/A"
     assert host.http.post(base, params=host.key, content=b"{}", headers={"content-type": "text/plain"}).status_code == 400
     assert host.http.post(base, params=host.key, content=b"", headers={"content-type": "application/json"}).status_code == 400
+
+
+def test_list_answers_pages_of_100_like_the_extension_and_sub_orchestrations_fill_them(host):
+    parent = host.start("parent", 110)["id"]
+    assert host.wait(parent, timeout=120)["runtimeStatus"] == "Completed"
+    url = "/runtime/webhooks/durabletask/instances"
+    pages: list[list[str]] = []
+    headers: dict[str, str] = {}
+    while len(pages) < 10:
+        r = host.http.get(url, params={**host.key, "instanceIdPrefix": parent, "showInput": "false"},
+                          headers=headers)
+        pages.append([s["instanceId"] for s in r.json()])
+        token = r.headers.get("x-ms-continuation-token")
+        if not token:
+            break
+        headers = {"x-ms-continuation-token": token}
+    assert len(pages) == 2 and len(pages[0]) == 100  # no `top`: the extension's page size
+    listed = pages[0] + pages[1]
+    assert len(set(listed)) == len(listed)
+    children = {f"{parent}-child-{i}" for i in range(110)}
+    assert children | {parent} <= set(listed)
+    bad = host.http.get(url, params=host.key, headers={"x-ms-continuation-token": "not a token"})
+    assert bad.status_code == 400

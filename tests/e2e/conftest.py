@@ -29,8 +29,10 @@ def devhost(arm_emulator, azurite, tmp_path_factory):
         "ARM_CREDENTIAL": "emulator",
         "ARM_POLLING_INTERVAL_SECONDS": "0.05",
         "AzureWebJobsStorage": azurite.connection_string,
-        "FUNCTION_KEY": stack.DEFAULT_FUNCTION_KEY,
         "TIME_SCALE": str(TEST_TIME_SCALE),
+        # function, master and system keys, checked as on Azure (the Durable and Event Grid webhooks
+        # take their system key, not the function key)
+        **stack.new_keys(),
     }
     host = stack.start_devhost(stack.ROOT, settings, time_scale=TEST_TIME_SCALE, log_path=state / "devhost.log",
                                extra_args=["--state-dir", str(state / "state")])

@@ -362,7 +362,7 @@ def test_a_long_steady_state_wait_continues_as_new_so_its_history_stays_bounded(
     deployment = api.deploy(spec_for(target, bad, steadyStateTimeoutMinutes=5, pollIntervalSeconds=1))
     assert api.wait(deployment, timeout=180)["status"] == "RolledBack", api.log(deployment)
     wait = api.http.get(f"/runtime/webhooks/durabletask/instances/{deployment}-wait-1",
-                        params={"showHistory": "true", "code": devhost.function_key}).json()
+                        params={"showHistory": "true", "code": devhost.durable_key}).json()
     assert wait["runtimeStatus"] == "Completed"
     # Many polls (each activity's real latency is worth seconds of scaled time, so fewer than 300) ...
     assert wait["customStatus"]["polls"] > 2 * POLLS_PER_GENERATION
@@ -438,6 +438,8 @@ def test_accepted_answer_carries_the_status_url_and_the_durable_management_urls(
     assert response.headers["Location"] == f"{devhost.url}/api/deployments/{body['id']}"
     for key in ("statusQueryGetUri", "sendEventPostUri", "terminatePostUri", "purgeHistoryDeleteUri"):
         assert body["id"] in body[key], key
+        # as on Azure, they carry the durable extension's system key, never the caller's function key
+        assert f"code={devhost.durable_key}" in body[key] and devhost.function_key not in body[key], key
     status = api.http.get(body["statusQueryGetUri"])
     assert status.status_code in (200, 202) and status.json()["instanceId"] == body["id"]
     assert api.wait(body["id"])["status"] == "Succeeded"

@@ -35,7 +35,7 @@ def deliver(devhost, events, kind: str = "Notification", key: str | None = None)
     return httpx.post(f"{devhost.url}{EVENTGRID_PATH}", params={"functionName": FUNCTION_NAME},
                       json=events, timeout=30,
                       headers={"aeg-event-type": kind, "Content-Type": content_type,
-                               "x-functions-key": devhost.function_key if key is None else key})
+                               "x-functions-key": devhost.eventgrid_key if key is None else key})
 
 
 def deliver_ok(devhost, events) -> None:
@@ -123,11 +123,12 @@ def test_subscription_validation_handshake_is_answered(devhost):
     assert response.json() == {"validationResponse": "512d38b6-c7b8-40c8-89fe-f46f9e9622b6"}
     # CloudEvents 1.0 abuse protection: an OPTIONS handshake.
     options = httpx.options(f"{devhost.url}{EVENTGRID_PATH}",
-                            params={"functionName": FUNCTION_NAME, "code": devhost.function_key},
+                            params={"functionName": FUNCTION_NAME, "code": devhost.eventgrid_key},
                             headers={"WebHook-Request-Origin": "eventgrid.azure.net"})
     assert options.status_code == 200 and options.headers["WebHook-Allowed-Origin"] == "eventgrid.azure.net"
-    # The endpoint is keyed like every function (Azure uses the eventgrid_extension system key).
+    # The endpoint takes the eventgrid_extension system key, as on Azure: not the function key.
     assert deliver(devhost, validation, kind="SubscriptionValidation", key="wrong").status_code == 401
+    assert deliver(devhost, validation, kind="SubscriptionValidation", key=devhost.function_key).status_code == 401
 
 
 def test_the_fixture_event_starts_one_deployment_per_matching_profile_which_completes(
@@ -317,7 +318,7 @@ def test_publishing_a_version_deploys_it_with_nobody_calling_anything(
         devhost, api, arm_emulator, emulator_admin, seeder, target, seeded, profiles):
     """The emulator raises ResourceWriteSuccess itself when the version's write completes."""
     names = profiles(web=profile_for(target))
-    endpoint = (f"{devhost.url}{EVENTGRID_PATH}?functionName={FUNCTION_NAME}&code={devhost.function_key}")
+    endpoint = (f"{devhost.url}{EVENTGRID_PATH}?functionName={FUNCTION_NAME}&code={devhost.eventgrid_key}")
     assert emulator_admin.post("/_emulator/eventgrid", json={"endpoint": endpoint}).status_code == 200
     try:
         version = seeder.image_version("1.2.0")

@@ -10,10 +10,24 @@ import httpx
 TERMINAL = {"Succeeded", "Failed", "RolledBack", "Terminated"}
 
 
+class FunctionKeyAuth(httpx.Auth):
+    """The function key on the app's own routes only. The Durable management URLs the API hands out
+    carry their own key (`code=`, the durable extension's system key), and on Azure a function key in
+    the `x-functions-key` header would win over it and be refused."""
+
+    def __init__(self, function_key: str) -> None:
+        self.function_key = function_key
+
+    def auth_flow(self, request: httpx.Request):
+        if request.url.path.startswith("/api/") and "code" not in request.url.params:
+            request.headers["x-functions-key"] = self.function_key
+        yield request
+
+
 class DeployerApi:
     def __init__(self, base_url: str, function_key: str) -> None:
         self.base_url = base_url
-        self.http = httpx.Client(base_url=base_url, headers={"x-functions-key": function_key}, timeout=30)
+        self.http = httpx.Client(base_url=base_url, auth=FunctionKeyAuth(function_key), timeout=30)
 
     def start(self, spec: dict[str, Any]) -> httpx.Response:
         return self.http.post("/api/deployments", json=spec)
