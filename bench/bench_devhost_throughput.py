@@ -133,7 +133,7 @@ def run(orchestrations: int = 100, activities: int = 5, timeout: float = 300) ->
         app_dir.mkdir()
         (app_dir / "function_app.py").write_text(APP.format(activities=activities))
         (app_dir / "host.json").write_text(json.dumps(_host_json()))
-        host = stack.start_devhost(app_dir=app_dir, env={"FUNCTION_KEY": KEY}, time_scale=1.0,
+        host = stack.start_devhost(app_dir=app_dir, env={"FUNCTION_KEY": KEY, "MASTER_KEY": KEY}, time_scale=1.0,
                                    log_path=tmp_path / "devhost.log",
                                    extra_args=["--state-dir", str(tmp_path / "state")])
         try:

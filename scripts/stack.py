@@ -239,18 +239,16 @@ PIDS = LOCAL / "pids"
 STACK_ENV = LOCAL / "stack.env"
 
 
-def up(time_scale: float, arm_port: int = 8443, devhost_port: int = 7071) -> dict[str, str]:
-    down(quiet=True)
-    PIDS.mkdir(parents=True, exist_ok=True)
-    arm = start_arm_emulator(LOCAL / "arm", arm_port, time_scale, log_path=LOCAL / "logs" / "arm_emulator.log")
-    (PIDS / "arm_emulator.pid").write_text(str(arm.proc.pid))
-    azurite = start_azurite(LOCAL / "azurite", 10000, 10001, 10002, log_path=LOCAL / "logs" / "azurite.log")
-    (PIDS / "azurite.pid").write_text(str(azurite.proc.pid))
-    # Keys survive make down / make up (management URLs handed out earlier keep working); make clean forgets them.
-    previous = read_stack_env() if STACK_ENV.exists() else {}
-    keys = {name: previous.get(name) or value
-            for name, value in new_keys((*ACCESS_KEY_SETTINGS, "WEBHOOK_SIGNING_KEY")).items()}
-    settings = {
+def stack_settings(arm: ArmEmulator, azurite: Azurite, devhost_port: int, time_scale: float,
+                   previous: dict[str, str]) -> dict[str, str]:
+    """The settings of `.local/stack.env` (CONTRACT §1): everything devhost needs, keys included.
+
+    Keys survive make down / make up (management URLs handed out earlier keep working; `previous` is
+    the old stack.env) and make clean forgets them. The function key is the documented local one
+    (docs/api.md); the master, system and signing keys are random.
+    """
+    fresh = {**new_keys((*ACCESS_KEY_SETTINGS, "WEBHOOK_SIGNING_KEY")), "FUNCTION_KEY": DEFAULT_FUNCTION_KEY}
+    return {
         "ARM_ENDPOINT": arm.endpoint,
         "ARM_CA_BUNDLE": str(arm.ca_bundle),
         "ARM_CREDENTIAL": "emulator",
@@ -258,8 +256,19 @@ def up(time_scale: float, arm_port: int = 8443, devhost_port: int = 7071) -> dic
         "AzureWebJobsStorage": azurite.connection_string,
         "TIME_SCALE": str(time_scale),
         "KEYVAULT_ENDPOINT": arm.endpoint,  # the emulator serves Key Vault's secrets API too
-        **keys,
+        **{name: previous.get(name) or value for name, value in fresh.items()},
     }
+
+
+def up(time_scale: float, arm_port: int = 8443, devhost_port: int = 7071) -> dict[str, str]:
+    down(quiet=True)
+    PIDS.mkdir(parents=True, exist_ok=True)
+    arm = start_arm_emulator(LOCAL / "arm", arm_port, time_scale, log_path=LOCAL / "logs" / "arm_emulator.log")
+    (PIDS / "arm_emulator.pid").write_text(str(arm.proc.pid))
+    azurite = start_azurite(LOCAL / "azurite", 10000, 10001, 10002, log_path=LOCAL / "logs" / "azurite.log")
+    (PIDS / "azurite.pid").write_text(str(azurite.proc.pid))
+    settings = stack_settings(arm, azurite, devhost_port, time_scale,
+                              read_stack_env() if STACK_ENV.exists() else {})
     STACK_ENV.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
     STACK_ENV.chmod(0o600)
     host = start_devhost(ROOT, settings, devhost_port, time_scale, log_path=LOCAL / "logs" / "devhost.log")
