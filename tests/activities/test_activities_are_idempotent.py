@@ -12,7 +12,7 @@ from azure.mgmt.compute import models as cm
 
 import function_app  # noqa: F401  (indexes the blueprints, as the host does)
 from activities import bookkeeping, routing, scaling, setup
-from domain.contracts import CreateScaleSetInput, LogInput, ResizeInput, RouteInput, ScaleSetRef
+from domain.contracts import CreateScaleSetInput, LogInput, ResizeInput, RetireScaleSetInput, RouteInput
 from domain.tags import new_scale_set_tags
 
 
@@ -66,7 +66,7 @@ def test_route_twice_changes_the_model_once(activity_clients, target, seeded, em
 
 
 def test_retire_tolerates_a_scale_set_that_was_never_created(activity_clients, target, seeded, emulator_admin):
-    ref = ScaleSetRef("dep-1", target.subscription_id, target.resource_group, "never__9").to_json()
+    ref = RetireScaleSetInput("dep-1", target.subscription_id, target.resource_group, "never__9").to_json()
     before = last_seq(emulator_admin)
     assert user_function(scaling.retire_scale_set)(ref) is False
     assert writes(emulator_admin, target, before) == []
