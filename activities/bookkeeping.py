@@ -6,9 +6,8 @@ import azure.durable_functions as df
 
 from activities.blueprint import bp
 from activities.runtime import clients, log
-from domain.contracts import LockInput, LogInput
-from gateway.storage import TargetLocks
-from triggers.liveness import claim_target
+from domain.contracts import AcquireLockInput, LogInput, ReleaseLockInput
+from gateway.storage import TargetLocks, claim_target
 
 
 @bp.activity_trigger(input_name="payload")
@@ -22,7 +21,7 @@ def append_log(payload: dict) -> int:
 @bp.durable_client_input(client_name="client")
 async def acquire_target_lock(payload: dict, client: df.DurableOrchestrationClient) -> dict:
     """Take the target's lock for this deployment; a holder that is no longer running is taken over."""
-    request = LockInput.from_json(payload)
+    request = AcquireLockInput.from_json(payload)
     locks = TargetLocks(clients().blob_service())
     holder = await claim_target(client, locks, request.key, request.owner)
     return {"acquired": holder is None, "holder": holder}
@@ -30,7 +29,7 @@ async def acquire_target_lock(payload: dict, client: df.DurableOrchestrationClie
 
 @bp.activity_trigger(input_name="payload")
 def release_target_lock(payload: dict) -> bool:
-    request = LockInput.from_json(payload)
+    request = ReleaseLockInput.from_json(payload)
     TargetLocks(clients().blob_service()).release(request.key, request.owner)
     return True
 

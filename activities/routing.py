@@ -5,8 +5,22 @@ from __future__ import annotations
 from activities.blueprint import bp
 from activities.runtime import clients, log
 from domain.contracts import RouteInput
+from domain.resource_ids import name_from_id, same_resource
 from domain.tags import with_bg_version
 from gateway import compute
+
+
+def _pool_moves(request: RouteInput) -> list[str]:
+    """Harness's wording, one line per pool left or joined."""
+
+    def pool(pool_id: str) -> str:
+        role = "prod" if same_resource(pool_id, request.prod_pool_id) else "stage"
+        return f"{role} backend pool:[{name_from_id(pool_id)}]"
+
+    return ([f"Sending request to detach virtual machine scale set:[{request.name}] from {pool(p)}"
+             for p in request.remove_pool_ids]
+            + [f"Sending request to attach virtual machine scale set:[{request.name}] to {pool(p)}"
+               for p in request.add_pool_ids])
 
 
 @bp.activity_trigger(input_name="payload")
@@ -18,7 +32,7 @@ def route_scale_set(payload: dict) -> dict:
     if current is None:
         raise LookupError(f"Virtual Machine Scale Set [{request.name}] was not found")
     tags = with_bg_version(current.tags, request.bg_version) if request.bg_version else dict(current.tags)
-    log(request.deployment_id, *request.log_lines)
+    log(request.deployment_id, *_pool_moves(request))
     changed = compute.update_pools_and_tags(
         c, sub, rg, request.name, remove_pool_ids=request.remove_pool_ids, add_pool_ids=request.add_pool_ids,
         tags=tags,

@@ -1,11 +1,17 @@
-"""Sizes and autoscale: resize, poll instances, clear/attach autoscale, delete."""
+"""Sizes and autoscale: resize, poll instances, clear/attach autoscale, retire."""
 
 from __future__ import annotations
 
 from activities.blueprint import bp
 from activities.runtime import clients, log
 from activities.setup import _clear_autoscale
-from domain.contracts import AutoscaleInput, ResizeInput, ScaleSetRef
+from domain.contracts import (
+    AutoscaleInput,
+    ClearAutoscaleInput,
+    InstanceCountsInput,
+    ResizeInput,
+    RetireScaleSetInput,
+)
 from domain.model import AutoscaleSnapshot
 from gateway import autoscale, compute
 
@@ -13,7 +19,7 @@ from gateway import autoscale, compute
 @bp.activity_trigger(input_name="payload")
 def clear_autoscale(payload: dict) -> dict | None:
     """Delete the autoscale setting targeting the scale set; returns it so it can be restored."""
-    ref = ScaleSetRef.from_json(payload)
+    ref = ClearAutoscaleInput.from_json(payload)
     return _clear_autoscale(ref.deployment_id, ref.subscription_id, ref.resource_group, ref.name)
 
 
@@ -26,6 +32,8 @@ def resize_scale_set(payload: dict) -> dict:
     if current is None:
         raise LookupError(f"Virtual Machine Scale Set [{request.name}] was not found")
     if current.capacity == request.capacity:
+        if request.downsizing_old:
+            log(request.deployment_id, _downscaled(request))
         return {**current.to_json(), "previous_capacity": current.capacity}
     log(request.deployment_id,
         f"Setting capacity of Virtual Machine Scale Set: [{request.name}] from [{current.capacity}] "
@@ -35,12 +43,18 @@ def resize_scale_set(payload: dict) -> dict:
     growing = request.capacity > current.capacity
     resized = compute.set_capacity(c, request.subscription_id, request.resource_group, request.name,
                                    request.capacity, wait=not growing)
+    if request.downsizing_old:
+        log(request.deployment_id, _downscaled(request))
     return {**resized.to_json(), "previous_capacity": current.capacity}
+
+
+def _downscaled(request: ResizeInput) -> str:
+    return f"Downscaled old Virtual Machine Scale Set: [{request.name}] to [{request.capacity}] instances"
 
 
 @bp.activity_trigger(input_name="payload")
 def read_instance_counts(payload: dict) -> dict:
-    ref = ScaleSetRef.from_json(payload)
+    ref = InstanceCountsInput.from_json(payload)
     counts = compute.instance_counts(clients(), ref.subscription_id, ref.resource_group, ref.name)
     log(ref.deployment_id,
         f"Virtual Machine Scale Set: [{ref.name}] has [{counts.total}] instances: [{counts.provisioned}] provisioned, "
@@ -60,23 +74,13 @@ def put_autoscale(payload: dict) -> dict:
 
 
 @bp.activity_trigger(input_name="payload")
-def delete_scale_set(payload: dict) -> bool:
-    ref = ScaleSetRef.from_json(payload)
-    _clear_autoscale(ref.deployment_id, ref.subscription_id, ref.resource_group, ref.name)
-    deleted = compute.delete_scale_set(clients(), ref.subscription_id, ref.resource_group, ref.name)
-    log(ref.deployment_id, f"Deleted Virtual Machine Scale Set: [{ref.name}]" if deleted else
-        f"Virtual Machine Scale Set: [{ref.name}] was already deleted")
-    return deleted
-
-
-@bp.activity_trigger(input_name="payload")
 def retire_scale_set(payload: dict) -> bool:
     """Rollback's end for the new scale set: out of every backend pool, scaled to 0, deleted.
 
     Tolerates a scale set that was never (fully) created, so rollback works from any point.
     """
 
-    ref = ScaleSetRef.from_json(payload)
+    ref = RetireScaleSetInput.from_json(payload)
     c = clients()
     sub, rg = ref.subscription_id, ref.resource_group
     current = compute.get_scale_set(c, sub, rg, ref.name)

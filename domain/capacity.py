@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import copy
-import math
 from dataclasses import dataclass, replace
-from decimal import Decimal
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from domain.model import AutoscaleSnapshot, ScaleSetSummary
@@ -37,25 +34,8 @@ class Capacity:
         return 0 <= self.min <= self.desired <= self.max and self.max >= 1
 
 
-# Defined here rather than imported from defaults, which imports this module.
+# sameAsRunning with no active scale set in the lineage (Harness's own fallback).
 _SAME_AS_RUNNING_FALLBACK = Capacity(min=0, max=10, desired=6)
-
-
-def round_half_up(x: int | float | Fraction | Decimal) -> int:
-    """Nearest integer, halves going up (2.5 -> 3), computed exactly.
-
-    Floats are read through their shortest repr ("0.35" not 0.34999...), so `round_half_up(pct *
-    desired / 100)` gives what a person computing by hand expects, unlike `round` (banker's).
-    """
-    if isinstance(x, bool):
-        raise TypeError("round_half_up takes a number, not a bool")
-    if isinstance(x, float):
-        if not math.isfinite(x):
-            raise ValueError(f"cannot round {x}")
-        exact = Fraction(repr(x))
-    else:
-        exact = Fraction(x)
-    return math.floor(exact + Fraction(1, 2))
 
 
 def percent_of(percent: int, desired: int) -> int:

@@ -1,17 +1,23 @@
 """Typed inputs of the orchestrations and activities.
 
 Orchestrators build them, activities parse them; both sides share these definitions so a field
-renamed on one side cannot silently drift from the other. Everything is JSON-plain so the Durable
-history stores it as is.
+renamed on one side cannot silently drift from the other. Each activity input names its activity
+(`activity`), so an orchestrator calls an activity by the input it builds and cannot pair a name with
+the wrong input. Everything is JSON-plain so the Durable history stores it as is.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Self
+from typing import Any, ClassVar, Self
+
+ORCHESTRATOR_NAME = "bluegreen_deployment"
 
 
 class _Contract:
+    activity: ClassVar[str | None] = None  # the activity this is the input of
+    orchestration: ClassVar[str | None] = None  # or the orchestration
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)  # type: ignore[call-overload]
 
@@ -38,6 +44,8 @@ class Source(_Contract):
 class DeploymentInput(_Contract):
     """Input of the `bluegreen_deployment` orchestration."""
 
+    orchestration: ClassVar[str | None] = ORCHESTRATOR_NAME
+
     deployment_id: str
     spec: dict[str, Any]  # DeploymentSpec.to_json()
     lock_key: str
@@ -55,19 +63,44 @@ class ScaleSetRef(_Contract):
 
 
 @dataclass(frozen=True)
+class ClearAutoscaleInput(ScaleSetRef):
+    """Delete the autoscale setting targeting the scale set."""
+
+    activity: ClassVar[str | None] = "clear_autoscale"
+
+
+@dataclass(frozen=True)
+class InstanceCountsInput(ScaleSetRef):
+    activity: ClassVar[str | None] = "read_instance_counts"
+
+
+@dataclass(frozen=True)
+class RetireScaleSetInput(ScaleSetRef):
+    """Out of every backend pool, scaled to 0, deleted (rollback's end for the new scale set)."""
+
+    activity: ClassVar[str | None] = "retire_scale_set"
+
+
+@dataclass(frozen=True)
 class ValidateTargetInput(_Contract):
+    activity: ClassVar[str | None] = "validate_target"
+
     deployment_id: str
     spec: dict[str, Any]
 
 
 @dataclass(frozen=True)
 class ImageRef(_Contract):
+    activity: ClassVar[str | None] = "check_image_version"
+
     deployment_id: str
     image_version_id: str
 
 
 @dataclass(frozen=True)
 class LineageInput(_Contract):
+    activity: ClassVar[str | None] = "inspect_lineage"
+
     deployment_id: str
     subscription_id: str
     resource_group: str
@@ -76,6 +109,8 @@ class LineageInput(_Contract):
 
 @dataclass(frozen=True)
 class RetentionInput(_Contract):
+    activity: ClassVar[str | None] = "apply_retention"
+
     deployment_id: str
     subscription_id: str
     resource_group: str
@@ -85,6 +120,8 @@ class RetentionInput(_Contract):
 
 @dataclass(frozen=True)
 class CreateScaleSetInput(_Contract):
+    activity: ClassVar[str | None] = "create_scale_set"
+
     deployment_id: str
     subscription_id: str
     resource_group: str
@@ -99,15 +136,21 @@ class CreateScaleSetInput(_Contract):
 
 @dataclass(frozen=True)
 class ResizeInput(_Contract):
+    activity: ClassVar[str | None] = "resize_scale_set"
+
     deployment_id: str
     subscription_id: str
     resource_group: str
     name: str
     capacity: int
+    # The old scale set scaled to 0 after the swap (the log says so in Harness's words).
+    downsizing_old: bool = False
 
 
 @dataclass(frozen=True)
 class AutoscaleInput(_Contract):
+    activity: ClassVar[str | None] = "put_autoscale"
+
     deployment_id: str
     subscription_id: str
     resource_group: str
@@ -116,7 +159,10 @@ class AutoscaleInput(_Contract):
 
 @dataclass(frozen=True)
 class RouteInput(_Contract):
-    """Move a scale set between backend pools and set its BG_VERSION tag, then apply to instances."""
+    """Move a scale set between backend pools and set its BG_VERSION tag, then apply to instances.
+    `prod_pool_id` names the prod pool in the log (any other pool is the stage pool)."""
+
+    activity: ClassVar[str | None] = "route_scale_set"
 
     deployment_id: str
     subscription_id: str
@@ -125,11 +171,13 @@ class RouteInput(_Contract):
     remove_pool_ids: list[str]
     add_pool_ids: list[str]
     bg_version: str | None
-    log_lines: list[str] = field(default_factory=list)
+    prod_pool_id: str = ""
 
 
 @dataclass(frozen=True)
 class LogInput(_Contract):
+    activity: ClassVar[str | None] = "append_log"
+
     deployment_id: str
     lines: list[str]
 
@@ -141,8 +189,20 @@ class LockInput(_Contract):
 
 
 @dataclass(frozen=True)
+class AcquireLockInput(LockInput):
+    activity: ClassVar[str | None] = "acquire_target_lock"
+
+
+@dataclass(frozen=True)
+class ReleaseLockInput(LockInput):
+    activity: ClassVar[str | None] = "release_target_lock"
+
+
+@dataclass(frozen=True)
 class WaitInput(_Contract):
     """Input of the `steady_state_wait` sub-orchestration."""
+
+    orchestration: ClassVar[str | None] = "steady_state_wait"
 
     deployment_id: str
     subscription_id: str

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import Final
 
-from domain.capacity import Capacity
-
 # Steady state
 STEADY_STATE_TIMEOUT_MINUTES: Final = 20
 STEADY_STATE_TIMEOUT_MINUTES_RANGE: Final = (1, 1440)
@@ -20,9 +18,6 @@ VERSIONS_TO_KEEP: Final = 3
 VERSIONS_TO_KEEP_RANGE: Final = (2, 10)
 
 # Capacity
-INSTANCES_MODE: Final = "sameAsRunning"
-# sameAsRunning with no active scale set in the lineage (Harness's own fallback).
-SAME_AS_RUNNING_DEFAULT: Final = Capacity(min=0, max=10, desired=6)
 MAX_INSTANCES: Final = 1000
 
 # Upgrade
@@ -32,7 +27,6 @@ UPGRADE_VALUE: Final = 100
 # Swap and after
 DOWNSIZE_OLD_VMSS: Final = True
 RESIZE_STRATEGY: Final = "resizeNewFirst"
-RESIZE_STRATEGIES: Final = ("resizeNewFirst", "downsizeOldFirst")
 SCALE_DOWN_DELAY_SECONDS: Final = 0
 SCALE_DOWN_DELAY_SECONDS_RANGE: Final = (0, 86400)
 

@@ -197,28 +197,12 @@ def _group_scope(subscription: str, resource_group: str) -> str:
     return f"/subscriptions/{subscription}/resourceGroups/{resource_group}/providers"
 
 
-def load_balancer_id(subscription: str, resource_group: str, load_balancer: str) -> str:
-    return f"{_group_scope(subscription, resource_group)}/Microsoft.Network/loadBalancers/{load_balancer}"
-
-
-def backend_pool_id(subscription: str, resource_group: str, load_balancer: str, pool: str) -> str:
-    return f"{load_balancer_id(subscription, resource_group, load_balancer)}/backendAddressPools/{pool}"
-
-
 def scale_set_id(subscription: str, resource_group: str, name: str) -> str:
     return f"{_group_scope(subscription, resource_group)}/Microsoft.Compute/virtualMachineScaleSets/{name}"
 
 
 def autoscale_setting_id(subscription: str, resource_group: str, name: str) -> str:
     return f"{_group_scope(subscription, resource_group)}/Microsoft.Insights/autoscalesettings/{name}"
-
-
-def image_version_id(subscription: str, resource_group: str, gallery: str, image: str, version: str) -> str:
-    return ImageVersionId(subscription, resource_group, gallery, image, version).id
-
-
-def image_definition_id(subscription: str, resource_group: str, gallery: str, image: str) -> str:
-    return ImageDefinitionId(subscription, resource_group, gallery, image).id
 
 
 def _comparable(resource_id: str) -> str:

@@ -31,8 +31,9 @@ def is_steady(counts: InstanceCounts, target: int, require_latest_model: bool = 
     True requires every instance healthy even if none reports yet (a caller that read the scale-set
     model knows better than one poll: right after provisioning, a probe may not have reported yet);
     False ignores health. `at_least_target` accepts more instances than `target` (all of them must
-    then qualify): autoscale may have raised the scale set to its minimum. Harness checked count OR provisioned, and could swap onto instances that
-    were not serving yet.
+    then qualify): autoscale may have raised the scale set to its minimum. Harness checked the count
+    and that every instance was provisioned (`checkAllVMSSInstancesProvisioned`), not health, so it
+    could swap onto instances that were not serving yet.
     """
     size = counts.total
     if (size < target if at_least_target else size != target) or counts.provisioned != size:

@@ -33,11 +33,6 @@ def is_valid_version(text: object) -> bool:
     return True
 
 
-def is_older(a: str, b: str) -> bool:
-    """True when version `a` comes strictly before version `b`."""
-    return parse_version(a) < parse_version(b)
-
-
 def compare_versions(a: str, b: str) -> int:
     """-1, 0 or 1 as `a` is older than, the same as, or newer than `b`."""
     left, right = parse_version(a), parse_version(b)

@@ -3,13 +3,13 @@
 Modules
 - `settings`: `Settings` (frozen; `Settings.from_env(environ)`), `SettingsError`.
 - `clients`: `AzureClients(settings)` with `.compute(sub)`, `.network(sub)`, `.monitor(sub)` (one client
-  per subscription, built once), `.blob_service()`; `get_clients()` process-wide, `set_clients()` /
-  `reset_clients()` for tests.
+  per subscription, built once), `.blob_service()`; `get_clients()` process-wide, `set_clients()`
+  for tests.
 - `compute`: scale sets (get, list, create from base, capacity, pools+tags, manual upgrade, delete,
   instance counts).
 - `network`: load balancer summary, backend pool members.
 - `autoscale`: find by target, put (create/replace), delete, `retarget_autoscale` (pure).
-- `gallery`: image version (with replication state), image definition existence.
+- `gallery`: image version (with replication state).
 - `storage`: `DeploymentLogs`, `TargetLocks`, `ProfileStore`, `EventMarkers` (Blob Storage).
 - `errors`: `GatewayError`, `NotFoundError(resource, name)`, `PreconditionFailed`,
   `InvalidResourceIdError`.

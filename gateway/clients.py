@@ -126,9 +126,3 @@ def set_clients(clients: AzureClients | None) -> AzureClients | None:
     with _singleton_lock:
         previous, _singleton = _singleton, clients
     return previous
-
-
-def reset_clients() -> None:
-    previous = set_clients(None)
-    if previous is not None:
-        previous.close()

@@ -8,7 +8,7 @@ from azure.core.exceptions import ResourceNotFoundError
 
 from domain.model import ImageVersionSummary
 from gateway.clients import AzureClients
-from gateway.ids import parse_image_definition_id, parse_image_version_id
+from gateway.ids import parse_image_version_id
 
 
 def _rest(model: Any) -> dict[str, Any]:
@@ -44,12 +44,3 @@ def get_image_version(c: AzureClients, image_version_id: str) -> ImageVersionSum
     except ResourceNotFoundError:
         return None
     return summarize_image_version(model)
-
-
-def image_definition_exists(c: AzureClients, image_definition_id: str) -> bool:
-    ref = parse_image_definition_id(image_definition_id)
-    try:
-        c.compute(ref.subscription).gallery_images.get(ref.resource_group, ref.gallery, ref.image)
-    except ResourceNotFoundError:
-        return False
-    return True

@@ -7,13 +7,14 @@ crashed writer can leave anything stuck.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (
@@ -212,6 +213,45 @@ class TargetLocks:
         except (ResourceModifiedError, ResourceNotFoundError):
             return False
         return True
+
+
+# Durable runtime statuses of a holder that still runs (by name: the gateway does not import the
+# Durable SDK, whose client the triggers and activities pass in).
+LIVE_RUNTIME_STATES = frozenset({"Pending", "Running", "ContinuedAsNew", "Suspended"})
+
+
+class OrchestrationStatuses(Protocol):
+    """What of the Durable client the lock needs: an instance's status, or None when it is unknown."""
+
+    def get_status(self, instance_id: str) -> Awaitable[Any]: ...
+
+
+async def holder_state(client: OrchestrationStatuses, instance_id: str) -> str:
+    """"running", "ended" (it ran and stopped: failed, completed, terminated) or "unknown"."""
+    status = await client.get_status(instance_id)
+    if not status:
+        return "unknown"
+    runtime = getattr(status.runtime_status, "name", status.runtime_status)
+    return "running" if runtime in LIVE_RUNTIME_STATES else "ended"
+
+
+async def claim_target(client: OrchestrationStatuses, locks: TargetLocks, key: str, owner: str) -> str | None:
+    """Take the lock for `owner`; None when it now holds it, else the id of the live holder.
+
+    The holder is live only while its orchestration runs: that is what keeps the lock from staying stuck
+    after a failure, a termination or a crash. A holder whose orchestration is not found yet may be one
+    that has just claimed the lock and is about to start: the lock's grace period covers it. One that
+    ran and ended is taken over at once.
+    """
+    holder = await asyncio.to_thread(locks.holder, key)
+    state = await holder_state(client, holder) if holder and holder != owner else "unknown"
+
+    def alive(candidate: str) -> bool:
+        # A holder that appeared after our check is presumed live: refusing is the safe side.
+        return state == "running" if candidate == holder else True
+
+    grace = 0.0 if state == "ended" else None
+    return await asyncio.to_thread(lambda: locks.acquire(key, owner, alive, grace_seconds=grace))
 
 
 # -- profiles -------------------------------------------------------------------------------------

@@ -13,15 +13,13 @@ import azure.durable_functions as df
 import azure.functions as func
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
-from domain.contracts import DeploymentInput, Source
+from domain.contracts import ORCHESTRATOR_NAME, DeploymentInput, Source
 from domain.naming import target_key
 from domain.spec import DeploymentSpec, SpecError, parse_spec
 from domain.steps import DeploymentStatus
 from gateway.clients import get_clients
-from gateway.storage import DeploymentLogs, TargetLocks
-from orchestrators.bluegreen import ORCHESTRATOR_NAME
+from gateway.storage import DeploymentLogs, TargetLocks, claim_target
 from triggers.http import error_response, json_response, origin, read_json
-from triggers.liveness import claim_target
 from triggers.views import deployment_view
 
 bp = df.Blueprint()

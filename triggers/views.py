@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus as Runtime
 
 from domain.steps import DeploymentStatus
-from orchestrators.bluegreen import iso_instant
-
-FIELDS = ("id", "status", "phase", "revision", "newVmss", "oldVmss", "capacity", "steps", "error",
-          "createdAt", "updatedAt")
+from domain.view import CapacityView, DeploymentView
 
 
 def _decoded(value: Any) -> dict[str, Any]:
@@ -27,10 +23,6 @@ def _decoded(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else iso_instant(moment)
-
-
 def deployment_view(status: DurableOrchestrationStatus, wait_status: DurableOrchestrationStatus | None = None
                     ) -> dict[str, Any]:
     runtime = status.runtime_status
@@ -40,38 +32,27 @@ def deployment_view(status: DurableOrchestrationStatus, wait_status: DurableOrch
     spec = _decoded(status.input_).get("spec") or {}
 
     if runtime == Runtime.Completed:
-        deployment_status = state.get("status", DeploymentStatus.SUCCEEDED.value)
+        state.setdefault("status", DeploymentStatus.SUCCEEDED)
     elif runtime == Runtime.Failed:
-        deployment_status = DeploymentStatus.FAILED.value
+        state["status"] = state["phase"] = DeploymentStatus.FAILED
         state["error"] = state.get("error") or (str(status.output) if status.output else "The orchestration failed")
-        state["phase"] = DeploymentStatus.FAILED.value
     elif runtime in (Runtime.Terminated, Runtime.Canceled):
-        deployment_status = DeploymentStatus.TERMINATED.value
-        state["phase"] = DeploymentStatus.TERMINATED.value
+        state["status"] = state["phase"] = DeploymentStatus.TERMINATED
         state["error"] = state.get("error") or (str(status.output) if status.output else None)
     elif runtime == Runtime.Pending or not custom:
-        deployment_status = DeploymentStatus.PENDING.value
+        state["status"] = DeploymentStatus.PENDING
     else:
-        deployment_status = custom.get("status", DeploymentStatus.RUNNING.value)
+        state.setdefault("status", DeploymentStatus.RUNNING)
 
-    capacity = dict(state.get("capacity") or {"desired": None, "current": None, "healthy": None})
+    view = DeploymentView.from_json(state)
     if wait_status is not None and isinstance(wait_status.custom_status, dict):
-        capacity.update(wait_status.custom_status.get("capacity") or {})
-
-    return {
+        live = {k: v for k, v in (wait_status.custom_status.get("capacity") or {}).items() if k in CapacityView.model_fields}
+        view = view.model_copy(update={"capacity": view.capacity.model_copy(update=live)})
+    return view.model_copy(update={
         "id": status.instance_id,
-        "status": deployment_status,
-        "phase": state.get("phase", "Pending"),
-        "revision": state.get("revision"),
-        "newVmss": state.get("newVmss"),
-        "oldVmss": state.get("oldVmss"),
-        "capacity": capacity,
-        "steps": state.get("steps", []),
-        "error": state.get("error"),
-        "createdAt": _iso(status.created_time),
-        "updatedAt": _iso(status.last_updated_time),
-        "subscriptionId": state.get("subscriptionId") or spec.get("subscriptionId"),
-        "resourceGroup": state.get("resourceGroup") or spec.get("resourceGroup"),
-        "infrastructureId": state.get("infrastructureId") or spec.get("infrastructureId"),
-        "source": state.get("source"),
-    }
+        "created_at": status.created_time,
+        "updated_at": status.last_updated_time,
+        "subscription_id": view.subscription_id or spec.get("subscriptionId"),
+        "resource_group": view.resource_group or spec.get("resourceGroup"),
+        "infrastructure_id": view.infrastructure_id or spec.get("infrastructureId"),
+    }).to_json()

@@ -12,8 +12,9 @@ from azure.mgmt.compute import models as cm
 
 import function_app  # noqa: F401  (indexes the blueprints, as the host does)
 from activities import bookkeeping, routing, scaling, setup
-from domain.contracts import CreateScaleSetInput, LogInput, ResizeInput, RouteInput, ScaleSetRef
+from domain.contracts import CreateScaleSetInput, LogInput, ResizeInput, RetireScaleSetInput, RouteInput
 from domain.tags import new_scale_set_tags
+from gateway.storage import DeploymentLogs
 
 
 def user_function(fn):
@@ -57,16 +58,24 @@ def test_resize_to_the_current_capacity_writes_nothing(activity_clients, target,
 
 def test_route_twice_changes_the_model_once(activity_clients, target, seeded, emulator_admin):
     user_function(setup.create_scale_set)(create_input(target, seeded[0]).to_json())
-    route = RouteInput("dep-1", target.subscription_id, target.resource_group, "web__1",
-                       [target.pool_id(target.stage_pool)], [target.pool_id(target.prod_pool)], "BLUE").to_json()
+    deployment_id = f"dep-route-{uuid.uuid4().hex}"
+    route = RouteInput(deployment_id=deployment_id, subscription_id=target.subscription_id,
+                       resource_group=target.resource_group, name="web__1",
+                       remove_pool_ids=[target.pool_id(target.stage_pool)], add_pool_ids=[target.pool_id(target.prod_pool)],
+                       bg_version="BLUE", prod_pool_id=target.pool_id(target.prod_pool)).to_json()
     assert user_function(routing.route_scale_set)(route)["changed"] is True
     before = last_seq(emulator_admin)
     assert user_function(routing.route_scale_set)(route) == {"changed": False, "upgraded": 0}
     assert writes(emulator_admin, target, before) == []
+    # The activity that moves the scale set says so, in Harness's words.
+    log = DeploymentLogs(activity_clients.blob_service()).read(deployment_id)
+    assert (f"Sending request to detach virtual machine scale set:[web__1] from stage backend pool:"
+            f"[{target.stage_pool}]") in log
+    assert f"Sending request to attach virtual machine scale set:[web__1] to prod backend pool:[{target.prod_pool}]" in log
 
 
 def test_retire_tolerates_a_scale_set_that_was_never_created(activity_clients, target, seeded, emulator_admin):
-    ref = ScaleSetRef("dep-1", target.subscription_id, target.resource_group, "never__9").to_json()
+    ref = RetireScaleSetInput("dep-1", target.subscription_id, target.resource_group, "never__9").to_json()
     before = last_seq(emulator_admin)
     assert user_function(scaling.retire_scale_set)(ref) is False
     assert writes(emulator_admin, target, before) == []

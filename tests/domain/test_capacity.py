@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from fractions import Fraction
 
@@ -11,7 +12,6 @@ from domain.capacity import (
     Capacity,
     percent_of,
     retarget_autoscale,
-    round_half_up,
     target_capacity,
     upgrade_target,
 )
@@ -19,6 +19,19 @@ from domain.model import AutoscaleSnapshot
 from domain.resource_ids import autoscale_setting_id, scale_set_id
 from domain.spec import FixedInstances, SameAsRunningInstances, UpgradeSpec
 from tests.domain.builders import RG, SUB, autoscale, profile, scale_set
+
+
+def round_half_up(x: int | float | Fraction) -> int:
+    """The rule by hand: nearest integer, halves going up (2.5 -> 3), unlike `round` (banker's); floats
+    read through their shortest repr ("0.35", not 0.34999...). The oracle percent_of must agree with."""
+    if isinstance(x, bool):
+        raise TypeError("round_half_up takes a number, not a bool")
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            raise ValueError(f"cannot round {x}")
+        x = Fraction(repr(x))
+    return math.floor(Fraction(x) + Fraction(1, 2))
+
 
 percent = lambda value: UpgradeSpec(unit="percent", value=value)  # noqa: E731
 count = lambda value: UpgradeSpec(unit="count", value=value)  # noqa: E731

@@ -7,10 +7,6 @@ from domain.resource_ids import (
     ImageVersionId,
     ResourceId,
     autoscale_setting_id,
-    backend_pool_id,
-    image_definition_id,
-    image_version_id,
-    load_balancer_id,
     name_from_id,
     same_resource,
     scale_set_id,
@@ -77,26 +73,20 @@ def test_image_definition_id_parses_and_rejects_a_version_id():
 
 def test_builders_use_azure_canonical_casing():
     prefix = f"/subscriptions/{SUB}/resourceGroups/rg/providers"
-    assert load_balancer_id(SUB, "rg", "lb") == f"{prefix}/Microsoft.Network/loadBalancers/lb"
-    assert (
-        backend_pool_id(SUB, "rg", "lb", "prod")
-        == f"{prefix}/Microsoft.Network/loadBalancers/lb/backendAddressPools/prod"
-    )
     assert scale_set_id(SUB, "rg", "web__2") == f"{prefix}/Microsoft.Compute/virtualMachineScaleSets/web__2"
     assert (
         autoscale_setting_id(SUB, "rg", "web__2_Autoscale")
         == f"{prefix}/Microsoft.Insights/autoscalesettings/web__2_Autoscale"
     )
-    assert image_version_id(SUB, "rg-images", "gal", "web", "1.4.0") == IMAGE
-    assert image_definition_id(SUB, "rg-images", "gal", "web") == GALLERY_IMAGE
 
 
 def test_generic_resource_id_parses_nested_types():
-    parsed = ResourceId.parse(backend_pool_id(SUB, "rg", "lb", "prod"))
+    pool = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb/backendAddressPools/prod"
+    parsed = ResourceId.parse(pool)
     assert (parsed.subscription, parsed.resource_group, parsed.namespace) == (SUB, "rg", "Microsoft.Network")
     assert parsed.types == ("loadBalancers", "backendAddressPools")
     assert parsed.names == ("lb", "prod") and parsed.name == "prod"
-    assert parsed.id == backend_pool_id(SUB, "rg", "lb", "prod")
+    assert parsed.id == pool
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,6 @@ def test_defaults_module_holds_the_contract_values():
     assert defaults.STEADY_STATE_TIMEOUT_MINUTES == 20
     assert defaults.POLL_INTERVAL_SECONDS == 15
     assert defaults.VERSIONS_TO_KEEP == 3
-    assert defaults.SAME_AS_RUNNING_DEFAULT.to_json() == {"min": 0, "max": 10, "desired": 6}
     assert defaults.APPROVAL_TIMEOUT_MINUTES == 60
     assert defaults.APPROVAL_ON_TIMEOUT == "reject"
     assert defaults.SCALE_DOWN_DELAY_SECONDS == 0

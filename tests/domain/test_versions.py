@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.versions import compare_versions, is_older, is_valid_version, parse_version
+from domain.versions import compare_versions, is_valid_version, parse_version
 from tests.domain.builders import IMAGE
 
 
@@ -44,12 +44,11 @@ def test_non_string_version_is_not_valid():
         ("2.0.0", "1.99.99", False),
     ],
 )
-def test_is_older_compares_numerically(a, b, older):
-    assert is_older(a, b) is older
+def test_versions_compare_numerically(a, b, older):
+    assert (compare_versions(a, b) < 0) is older
 
 
 @given(st.tuples(*[st.integers(0, 2**31 - 1)] * 3), st.tuples(*[st.integers(0, 2**31 - 1)] * 3))
 def test_ordering_matches_tuple_ordering(a, b):
     text_a, text_b = ".".join(map(str, a)), ".".join(map(str, b))
-    assert is_older(text_a, text_b) == (a < b)
     assert compare_versions(text_a, text_b) == (a > b) - (a < b)

@@ -12,7 +12,7 @@ from azure.mgmt.monitor.models import AutoscaleSettingResource
 
 from gateway import autoscale, compute, gallery
 from gateway.errors import InvalidResourceIdError
-from gateway.ids import parse_image_definition_id, parse_image_version_id
+from gateway.ids import parse_image_version_id
 
 EXAMPLES = Path("/work/shared/arm-examples")
 needs_examples = pytest.mark.skipif(not EXAMPLES.exists(), reason="ARM examples not available")
@@ -85,7 +85,6 @@ def test_resource_ids_parse_case_insensitively():
     ref = parse_image_version_id(
         f"/subscriptions/{sub}/resourcegroups/rg/providers/microsoft.compute/Galleries/g/Images/i/Versions/1.2.3")
     assert (ref.subscription, ref.resource_group, ref.gallery, ref.image, ref.version) == (sub, "rg", "g", "i", "1.2.3")
-    assert parse_image_definition_id(f"/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i").image == "i"
     for bad in ("", "/subscriptions/s", f"/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i",
                 f"/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i/versions/latest"):
         with pytest.raises(InvalidResourceIdError):

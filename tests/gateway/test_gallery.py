@@ -27,14 +27,6 @@ def test_missing_image_version_is_none_and_bad_ids_are_refused(clients, target):
     assert gallery.get_image_version(clients, missing) is None
     with pytest.raises(InvalidResourceIdError):
         gallery.get_image_version(clients, t.image_definition_id())
-    with pytest.raises(InvalidResourceIdError):
-        gallery.image_definition_exists(clients, "/subscriptions/x/resourceGroups/y")
-
-
-def test_image_definition_exists(clients, target):
-    t = target
-    assert gallery.image_definition_exists(clients, t.image_definition_id()) is True
-    assert gallery.image_definition_exists(clients, t.image_definition_id().replace(t.image, "other")) is False
 
 
 def test_image_version_replication_in_progress_then_completed(clients, target):

@@ -68,6 +68,7 @@ class FakeContext:
         self._payload = payload
         self.current_utc_datetime = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
         self.custom_status: Any = None
+        self.continued_with: Any = None
 
     def get_input(self) -> dict[str, Any]:
         return self._payload
@@ -92,6 +93,9 @@ class FakeContext:
 
     def task_any(self, tasks: list[Task]) -> Task:
         return Task("any", "any", tasks)
+
+    def continue_as_new(self, payload: Any) -> None:
+        self.continued_with = payload
 
 
 Responder = Callable[[Task], Any]
@@ -160,16 +164,23 @@ def run(azure: Azure, *, source: str = "http", **spec_overrides: Any) -> tuple[d
     """Run a whole deployment against `azure`; returns its outcome and the context (custom status)."""
     payload = DeploymentInput("dep-1", spec(**spec_overrides), "key", Source(kind=source).to_json()).to_json()
     context = FakeContext(payload)
-    flow = BlueGreenDeployment(context).run()
+    return drive(BlueGreenDeployment(context).run(), context, azure), context
+
+
+def drive(flow: Any, context: FakeContext, azure: Callable[[Task], Any]) -> Any:
+    """Answer every task `flow` yields until it returns: a timer moves the clock to when it fires, any
+    other task takes a second; a failure is thrown into the generator as the SDK does."""
     value: Any = None
     error: BaseException | None = None
     while True:
         try:
             task = flow.throw(error) if error is not None else flow.send(value)
         except StopIteration as stop:
-            return stop.value, context
+            return stop.value
         error, value = None, None
         context.current_utc_datetime += timedelta(seconds=1)
+        if task.kind == "timer":
+            context.current_utc_datetime = max(context.current_utc_datetime, task.payload)
         try:
             value = azure(task)
         except Exception as exc:  # noqa: BLE001  (thrown into the orchestrator as the SDK does)

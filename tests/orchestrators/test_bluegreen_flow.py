@@ -63,3 +63,36 @@ def test_a_rollback_from_before_the_swap_does_not_touch_an_old_scale_set_tagged_
     assert outcome["status"] == "RolledBack"
     assert [t.payload["name"] for t in azure.calls if t.kind == "activity" and "web__1" == (t.payload or {}).get(
         "name")] == []
+
+
+def test_after_a_rollback_the_steps_that_never_ran_are_skipped_not_pending():
+    azure = Azure(answers={"put_autoscale": Exception("refused")}, autoscale=autoscale_of("web__1"))
+    outcome, context = run(azure)
+    assert outcome["status"] == "RolledBack"
+    steps = [(s["name"], s["status"]) for s in context.custom_status["steps"]]
+    assert steps == [("Setup", "Succeeded"), ("Upgrade", "Failed"), ("Swap", "Skipped"), ("Downsize", "Skipped"),
+                     ("Rollback", "Succeeded")]
+    assert all(s["startedAt"] is None for s in context.custom_status["steps"] if s["status"] == "Skipped")
+
+
+def test_a_busy_target_fails_the_deployment_with_every_step_skipped():
+    azure = Azure(answers={"acquire_target_lock": {"acquired": False, "holder": "dep-0"}})
+    outcome, context = run(azure)
+    assert outcome["status"] == "Failed" and "dep-0" in outcome["error"]
+    assert {s["status"] for s in context.custom_status["steps"]} == {"Skipped"}
+
+
+def test_an_operator_decision_is_logged_in_plain_words():
+    for decision, words in (("approve", "Deployment approved by operator"),
+                            ("reject", "Deployment rejected by operator")):
+        azure = Azure(events={"approval": {"decision": decision}})
+        run(azure, approval={"required": True, "timeoutMinutes": 60})
+        lines = [line for t in azure.activities("append_log") for line in t.payload["lines"]]
+        assert words in lines
+
+
+def test_the_old_scale_set_is_downsized_with_the_activity_saying_so():
+    azure = Azure()
+    run(azure)
+    downsize = [t.payload for t in azure.activities("resize_scale_set") if t.payload["name"] == "web__1"]
+    assert downsize == [{**downsize[0], "capacity": 0, "downsizing_old": True}]

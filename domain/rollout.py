@@ -1,0 +1,123 @@
+"""The orchestrator's decisions, as pure functions: when autoscale is attached, what a rollback does,
+and whether an event's version may be deployed at all. The orchestrator reads state, asks these, and
+acts on the answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from domain.model import ScaleSetSummary
+from domain.resource_ids import ImageVersionId
+from domain.tags import BG_VERSION, BLUE, get_tag
+from domain.versions import compare_versions
+
+# -- autoscale ------------------------------------------------------------------------------------
+
+
+class AutoscaleAttach(StrEnum):
+    """The moment the new scale set gets the active one's autoscale setting."""
+
+    AFTER_UPGRADE = "AfterUpgrade"
+    BEFORE_SWAP_ROUTING = "BeforeSwapRouting"
+    AFTER_SWAP = "AfterSwap"
+    AFTER_DOWNSIZE = "AfterDownsize"
+
+
+def autoscale_attach_point(*, approval_required: bool, downsize_old_first: bool,
+                           downsize_old_vmss: bool) -> AutoscaleAttach:
+    """With approval, not before the approval: attached earlier, it would scale the idle new scale set
+    (stage pool, no load) in while the approval waits. With `downsizeOldFirst`, only once the old
+    capacity is freed: after Downsize, or after the swap when nothing is downsized."""
+    if downsize_old_first:
+        return AutoscaleAttach.AFTER_DOWNSIZE if downsize_old_vmss else AutoscaleAttach.AFTER_SWAP
+    return AutoscaleAttach.BEFORE_SWAP_ROUTING if approval_required else AutoscaleAttach.AFTER_UPGRADE
+
+
+# -- rollback -------------------------------------------------------------------------------------
+
+
+class Done(StrEnum):
+    """What a deployment did that a rollback has to undo."""
+
+    NEW_CREATED = "NewCreated"
+    OLD_LEFT_PROD = "OldLeftProd"
+    OLD_AUTOSCALE_CLEARED = "OldAutoscaleCleared"
+    OLD_DOWNSIZED = "OldDownsized"
+
+
+@dataclass(frozen=True)
+class RestoreOldToProd:
+    """Back to its pre-deployment capacity (autoscale may have shrunk it out of prod), into the prod
+    pool tagged BLUE, and verified healthy there before the new one goes."""
+
+    name: str
+    capacity: int
+
+
+@dataclass(frozen=True)
+class TagOldBlue:
+    """It never left prod but is not tagged BLUE: only the tag, no model change rolled out."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class RestoreOldAutoscale:
+    pass
+
+
+@dataclass(frozen=True)
+class RetireNew:
+    """Out of every pool, scaled to 0, deleted."""
+
+    name: str
+
+
+RollbackAction = RestoreOldToProd | TagOldBlue | RestoreOldAutoscale | RetireNew
+
+
+def rollback_plan(done: frozenset[Done], old: ScaleSetSummary | None, old_had_autoscale: bool,
+                  new_name: str | None) -> list[RollbackAction]:
+    """Old back to serving first (so prod is never empty), then the new one out and deleted. Nothing to
+    do when the new scale set was never created.
+
+    An old scale set that never left prod is not re-routed: that would also roll out, to every serving
+    instance at once, any model change pending on it (one `manualupgrade` of all)."""
+    if Done.NEW_CREATED not in done:
+        return []
+    actions: list[RollbackAction] = []
+    if old is not None and (Done.OLD_LEFT_PROD in done or Done.OLD_DOWNSIZED in done):
+        actions.append(RestoreOldToProd(old.name, old.capacity))
+    elif old is not None and get_tag(old.tags, BG_VERSION) != BLUE:
+        actions.append(TagOldBlue(old.name))
+    if old is not None and old_had_autoscale and Done.OLD_AUTOSCALE_CLEARED in done:
+        actions.append(RestoreOldAutoscale())
+    if new_name is not None:
+        actions.append(RetireNew(new_name))
+    return actions
+
+
+# -- event-driven deployments ---------------------------------------------------------------------
+
+
+def version_order_skip(source_kind: str, offered_image_id: str, active: ScaleSetSummary) -> str | None:
+    """Why an event must not deploy `offered_image_id` over `active`, or None when it may.
+
+    An event never deploys an older gallery version over a newer one, nor the version already running
+    again (a repeated or late event must not churn out a new revision). An HTTP request may deploy any
+    version, an older one included (that is how an operator goes back)."""
+    if source_kind != "eventgrid" or not active.image_id:
+        return None
+    try:
+        running, offered = ImageVersionId.parse(active.image_id), ImageVersionId.parse(offered_image_id)
+    except ValueError:
+        return None  # the running scale set uses a non-gallery image: nothing to compare with
+    if running.image_definition_id.lower() != offered.image_definition_id.lower():
+        return None
+    order = compare_versions(offered.version, running.version)
+    if order < 0:
+        return f"image version [{offered.version}] is older than version [{running.version}] run by [{active.name}]"
+    if order == 0:
+        return f"image version [{offered.version}] is already running on [{active.name}]"
+    return None

@@ -1,0 +1,60 @@
+"""The `steady_state_wait` sub-orchestration: poll one scale set with durable timers until it is steady,
+an instance fails, or the deadline passes.
+
+It continues as new every few polls, so a long wait never grows the history without bound. Its custom
+status carries the latest counts for the status API.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import azure.durable_functions as df
+
+from domain.contracts import InstanceCountsInput, WaitInput
+from domain.model import InstanceCounts
+from domain.steady_state import describe, is_steady
+from domain.view import CapacityView, parse_instant, utc
+
+bp = df.Blueprint()
+
+# Transient Azure failures (throttling past the SDK's own retries, 5xx) get a few more tries.
+RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=5_000, max_number_of_attempts=3)
+POLLS_PER_GENERATION = 20  # continue_as_new after this many polls keeps the history bounded
+
+
+def wait_result(steady: bool, counts: InstanceCounts, reason: str | None) -> dict[str, Any]:
+    return {"steady": steady, "counts": counts.to_json(), "reason": reason}
+
+
+def wait_until_steady(context: df.DurableOrchestrationContext):
+    request = WaitInput.from_json(context.get_input())
+    deadline = parse_instant(request.deadline)
+    polls = request.polls_done
+    ref = InstanceCountsInput(request.deployment_id, request.subscription_id, request.resource_group, request.name)
+    while True:
+        raw = yield context.call_activity_with_retry(ref.activity, RETRY, ref.to_json())
+        counts = InstanceCounts.from_json(raw)
+        context.set_custom_status({"capacity": CapacityView.of(counts, request.target).to_json(), "polls": polls + 1})
+        if is_steady(counts, request.target, request.require_latest_model, request.health_monitored,
+                     request.at_least_target):
+            return wait_result(True, counts, None)
+        if counts.failed:
+            return wait_result(False, counts, f"{counts.failed} instance(s) of [{request.name}] failed provisioning "
+                                              f"({describe(counts, request.target)})")
+        now = utc(context.current_utc_datetime)
+        if now >= deadline:
+            return wait_result(False, counts, f"Timed out waiting for [{request.name}] to be {request.purpose}: "
+                                              f"{describe(counts, request.target)}")
+        yield context.create_timer(min(now + timedelta(seconds=request.poll_interval_seconds), deadline))
+        polls += 1
+        if polls % POLLS_PER_GENERATION == 0:
+            context.continue_as_new(WaitInput(**{**request.to_json(), "polls_done": polls}).to_json())
+            return None
+
+
+@bp.orchestration_trigger(context_name="context")
+def steady_state_wait(context: df.DurableOrchestrationContext):
+    result = yield from wait_until_steady(context)
+    return result

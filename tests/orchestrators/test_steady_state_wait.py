@@ -1,0 +1,84 @@
+"""The steady_state_wait sub-orchestration against scripted polls (tests/orchestrators/driver.py): when it
+ends, what it answers, and how it keeps its history bounded."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from domain.contracts import WaitInput
+from domain.view import iso_instant
+from orchestrators.steady_state_wait import POLLS_PER_GENERATION, wait_until_steady
+from tests.orchestrators.driver import FakeContext, Task, drive
+
+START = FakeContext({}).current_utc_datetime
+
+
+def counts(total: int, provisioned: int | None = None, healthy: int | None = None, failed: int = 0) -> dict[str, Any]:
+    provisioned = total if provisioned is None else provisioned
+    healthy = provisioned if healthy is None else healthy
+    return {"total": total, "provisioned": provisioned, "healthy": healthy, "failed": failed,
+            "latest_model": total, "health_reported": total}
+
+
+class Polls:
+    """Answers each read_instance_counts with the next scripted counts (the last one repeats)."""
+
+    def __init__(self, *answers: dict[str, Any]) -> None:
+        self.answers = list(answers)
+        self.reads = 0
+        self.timers: list[datetime] = []
+
+    def __call__(self, task: Task) -> Any:
+        if task.kind == "timer":
+            self.timers.append(task.payload)
+            return None
+        assert (task.kind, task.name) == ("activity", "read_instance_counts")
+        self.reads += 1
+        return self.answers[min(self.reads, len(self.answers)) - 1]
+
+
+def wait(polls: Polls, *, timeout: timedelta = timedelta(minutes=10), interval: int = 15, polls_done: int = 0,
+         target: int = 2) -> tuple[Any, FakeContext]:
+    request = WaitInput(deployment_id="dep-1", subscription_id="sub", resource_group="rg", name="web__2",
+                        target=target, deadline=iso_instant(START + timeout), poll_interval_seconds=interval,
+                        polls_done=polls_done)
+    context = FakeContext(request.to_json())
+    return drive(wait_until_steady(context), context, polls), context
+
+
+def test_it_answers_steady_once_every_instance_is_provisioned_and_healthy():
+    polls = Polls(counts(1), counts(2, provisioned=1), counts(2))
+    result, context = wait(polls)
+    assert result["steady"] is True and result["reason"] is None and polls.reads == 3
+    assert context.custom_status == {"capacity": {"desired": 2, "current": 2, "healthy": 2}, "polls": 3}
+
+
+def test_a_failed_instance_ends_the_wait_at_once():
+    polls = Polls(counts(2, provisioned=1, failed=1))
+    result, _ = wait(polls)
+    assert result["steady"] is False and polls.reads == 1 and polls.timers == []
+    assert result["reason"].startswith("1 instance(s) of [web__2] failed provisioning")
+
+
+def test_past_the_deadline_it_times_out_with_the_last_counts_and_never_sleeps_past_it():
+    polls = Polls(counts(2, healthy=0))
+    result, _ = wait(polls, timeout=timedelta(minutes=1), interval=25)
+    assert result["steady"] is False and result["reason"].startswith("Timed out waiting for [web__2] to be steady state")
+    assert result["counts"]["healthy"] == 0
+    assert max(polls.timers) == START + timedelta(minutes=1)
+    assert polls.reads == len(polls.timers) + 1
+
+
+def test_a_long_wait_continues_as_new_after_a_generation_of_polls_carrying_the_count():
+    polls = Polls(counts(2, healthy=0))
+    result, context = wait(polls, interval=1, timeout=timedelta(hours=1))
+    assert result is None and polls.reads == POLLS_PER_GENERATION
+    assert WaitInput.from_json(context.continued_with).polls_done == POLLS_PER_GENERATION
+
+
+def test_a_continued_generation_goes_on_counting_from_where_the_last_one_stopped():
+    polls = Polls(counts(2, healthy=0), counts(2))
+    result, context = wait(polls, polls_done=POLLS_PER_GENERATION)
+    assert result["steady"] is True and context.continued_with is None
+    assert context.custom_status["polls"] == POLLS_PER_GENERATION + 2
