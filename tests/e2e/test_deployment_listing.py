@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from orchestrators.bluegreen import STEADY_STATE_WAIT_NAME
+from domain.contracts import WaitInput
 from tests.e2e.conftest import spec_for
 
 pytestmark = pytest.mark.e2e
@@ -22,7 +22,7 @@ def fill_with_sub_orchestration_like_instances(devhost, count: int) -> None:
     with httpx.Client(base_url=devhost.url, params={"code": devhost.durable_key}, timeout=30) as http:
         prefix = uuid.uuid4().hex[:8]
         for i in range(count):
-            r = http.post(f"/runtime/webhooks/durabletask/orchestrators/{STEADY_STATE_WAIT_NAME}/"
+            r = http.post(f"/runtime/webhooks/durabletask/orchestrators/{WaitInput.orchestration}/"
                           f"filler-{prefix}-{i:03d}", json=None)
             assert r.status_code == 202, r.text
 
