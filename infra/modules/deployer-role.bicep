@@ -1,7 +1,9 @@
 // The deployer's custom role: exactly what the code in gateway/ does to Azure, and nothing it does not.
 // Deployed at subscription scope (where role definitions live); assignable only to the resource groups
 // the app works in. tests/infra reads the actions below: each must map to an ARM call the code makes
-// (or to a linked-access check Azure makes for one), or say here why it is granted.
+// (or to a linked-access check Azure makes for one), or say here why it is granted. Not granted:
+// Microsoft.Compute/galleries/images/read and Microsoft.Network/loadBalancers/backendAddressPools/read,
+// whose gateway functions (image_definition_exists, pool_members) no code path of the app calls.
 
 targetScope = 'subscription'
 
@@ -37,15 +39,11 @@ var requiredActions = [
   // azure-core polls every long-running operation's Azure-AsyncOperation / Location URL
   // (/subscriptions/{s}/providers/Microsoft.Compute/locations/{l}/operations|operationResults/{id})
   'Microsoft.Compute/locations/operations/read'
-  // gateway/gallery.py: image definition exists (profiles)
-  'Microsoft.Compute/galleries/images/read'
   // gateway/gallery.py: version replication state; also Azure's linked-access check when a scale set
   // is created from (or patched to) a gallery image version
   'Microsoft.Compute/galleries/images/versions/read'
   // gateway/network.py: load balancer and its pools
   'Microsoft.Network/loadBalancers/read'
-  // gateway/network.py: pool members (backendIPConfigurations)
-  'Microsoft.Network/loadBalancers/backendAddressPools/read'
   // linked access: a scale set model that names a backend pool (create in stage, swap to prod)
   'Microsoft.Network/loadBalancers/backendAddressPools/join/action'
   // linked access: networkProfile.healthProbe copied from the base model (health-checked steady state)

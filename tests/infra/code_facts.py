@@ -128,16 +128,52 @@ def settings_read(files: list[Path] | None = None) -> dict[str, str]:
     return found
 
 
-def sdk_calls(files: list[Path] | None = None) -> dict[tuple[str, str], str]:
-    """Every `<client>.<operations group>.<method>(...)` call of an Azure management SDK -> where."""
+def _names_used(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | {
+        n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
+
+
+def _functions(tree: ast.Module) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+
+
+def reachable_gateway_functions() -> set[str]:
+    """Names of gateway functions some code path of the app reaches: referenced from the app outside
+    gateway/, or from a gateway function so referenced (by name; good enough for a flat module)."""
+    gateway: dict[str, set[str]] = {}
+    roots: set[str] = set()
+    for path in app_python_files():
+        tree = ast.parse(path.read_text(), str(path))
+        if path.parent.name == "gateway":
+            for function in _functions(tree):
+                gateway.setdefault(function.name, set()).update(_names_used(function) - {function.name})
+        else:
+            roots |= _names_used(tree)
+    reached = {name for name in gateway if name in roots}
+    frontier = set(reached)
+    while frontier:
+        found = set().union(*(gateway[name] for name in frontier)) & set(gateway)
+        frontier = found - reached
+        reached |= frontier
+    return reached
+
+
+def sdk_calls(files: list[Path] | None = None, only_reachable: bool = True) -> dict[tuple[str, str], str]:
+    """Every `<client>.<operations group>.<method>(...)` call of an Azure management SDK that a code path
+    of the app reaches -> where."""
+    reachable = reachable_gateway_functions() if only_reachable else None
     found: dict[tuple[str, str], str] = {}
     for path in files or app_python_files():
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                owner = node.func.value
-                if isinstance(owner, ast.Attribute) and re.fullmatch(r"[a-z_]+", owner.attr) and (
-                        owner.attr in OPERATION_GROUPS or owner.attr.endswith(("_sets", "_vms", "_settings"))):
-                    found.setdefault((owner.attr, node.func.attr), f"{path.relative_to(ROOT)}:{node.lineno}")
+        tree = ast.parse(path.read_text(), str(path))
+        for function in _functions(tree):
+            if reachable is not None and path.parent.name == "gateway" and function.name not in reachable:
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                    owner = node.func.value
+                    if isinstance(owner, ast.Attribute) and re.fullmatch(r"[a-z_]+", owner.attr) and (
+                            owner.attr in OPERATION_GROUPS or owner.attr.endswith(("_sets", "_vms", "_settings"))):
+                        found.setdefault((owner.attr, node.func.attr), f"{path.relative_to(ROOT)}:{node.lineno}")
     return found
 
 
