@@ -130,7 +130,10 @@ var appSettings = union({
 resource site 'Microsoft.Web/sites@2024-04-01' = {
   name: appName
   location: location
-  tags: tags
+  // azd deploys the `api` service of azure.yaml to the site carrying this tag.
+  tags: union(tags, {
+    'azd-service-name': 'api'
+  })
   kind: 'functionapp,linux'
   identity: {
     type: 'SystemAssigned'
