@@ -456,32 +456,33 @@ def parse_all(directory: Path) -> dict[str, BicepFile]:
 # --- walking ----------------------------------------------------------------------------------------
 
 
-def key_paths(obj: Obj, prefix: str = "") -> list[tuple[str, str]]:
+def key_paths(obj: Obj, prefix: str = "", variables: dict[str, Expr] | None = None) -> list[tuple[str, str]]:
     """(parent path, key) of every key written in an object literal, nested literals included.
 
-    Array items are under `<path>[]`; every branch of a ternary is walked.
+    Array items are under `<path>[]`; every branch of a ternary and every function argument is walked;
+    a variable is followed where it stands for the value itself (alone, in a ternary, in `union`).
     """
     found: list[tuple[str, str]] = []
     for key, value in obj.entries.items():
         found.append((prefix, key))
         path = f"{prefix}.{key}" if prefix else key
-        for part in value.parts:
-            found.extend(_value_paths(part, path))
+        found.extend(_parts_paths(value.parts, path, variables or {}, follow=True))
     return found
 
 
-def _value_paths(part, path: str) -> list[tuple[str, str]]:
-    if isinstance(part, Obj):
-        return key_paths(part, path)
-    if isinstance(part, Arr):
-        found: list[tuple[str, str]] = []
-        for item in part.items:
-            for inner in item.value.parts:
-                found.extend(_value_paths(inner, path + "[]"))
-        return found
-    if isinstance(part, Group):
-        found = []
-        for inner in part.parts:
-            found.extend(_value_paths(inner, path))
-        return found
-    return []
+def _parts_paths(parts: list, path: str, variables: dict[str, Expr], follow: bool) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for index, part in enumerate(parts):
+        previous = parts[index - 1] if index else None
+        if isinstance(part, Obj):
+            found.extend(key_paths(part, path, variables))
+        elif isinstance(part, Arr):
+            for item in part.items:
+                found.extend(_parts_paths(item.value.parts, path + "[]", variables, follow=True))
+        elif isinstance(part, Group):
+            called = previous.text if isinstance(previous, Token) and previous.kind == "name" else None
+            found.extend(_parts_paths(part.parts, path, variables, follow=follow and called in (None, "union")))
+        elif follow and isinstance(part, Token) and part.kind == "name" and part.text in variables and not (
+                isinstance(previous, Token) and previous.text == "."):
+            found.extend(_parts_paths(variables[part.text].parts, path, variables, follow=True))
+    return found

@@ -13,7 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.infra.bicep import Arr, BicepFile, Declaration, Expr, Group, Token, parse, parse_all, tokenize
+from tests.infra.bicep import (
+    Arr,
+    BicepFile,
+    Declaration,
+    Expr,
+    Group,
+    Token,
+    key_paths,
+    parse,
+    parse_all,
+    tokenize,
+)
 from tests.infra.code_facts import (
     LOCAL_ONLY_SETTINGS,
     ROOT,
@@ -341,3 +352,44 @@ def test_alerts_cover_function_failures_and_event_grid_delivery_failures(files):
     assert metrics == {"DeliveryAttemptFailCount", "DeadLetteredCount"}
     assert events.resources["deliveryAlerts"].loop == "metric in deliveryMetrics"
     assert "topic.id" in flat(events.resources["deliveryAlerts"].body.entries["properties"])
+
+
+# --- property names against Azure's resource type definitions -------------------------------------------
+
+AZURE_TYPES = json.loads((Path(__file__).parent / "azure_types.json").read_text())
+BICEP_KEYWORDS = {"name", "parent", "scope", "dependsOn"}
+
+
+def test_every_resource_type_is_checked_against_azures_definitions_or_says_why_not(files):
+    used = {r.target for bicep in files.values() for r in bicep.resources.values()}
+    known = set(AZURE_TYPES["types"]) | set(AZURE_TYPES["not_checked"])
+    assert used <= known, f"add these to tests/infra/azure_types.json: {sorted(used - known)}"
+    assert set(AZURE_TYPES["types"]) <= used, "azure_types.json keeps only what infra/ uses"
+
+
+def test_property_names_are_those_azure_defines_for_the_api_version(files):
+    checked = 0
+    for bicep in files.values():
+        for resource in bicep.resources.values():
+            definition = AZURE_TYPES["types"].get(resource.target)
+            if definition is None or resource.existing:
+                continue
+            for parent, key in key_paths(resource.body, variables=bicep.variables):
+                if parent == "" and key in BICEP_KEYWORDS:
+                    continue
+                allowed = definition["objects"].get(parent)
+                if allowed is not None:
+                    assert key in allowed, f"{bicep.path.name}: {resource.target} has no property {parent}.{key}"
+                    checked += 1
+    assert checked > 60
+
+
+def test_the_property_check_catches_a_misspelt_name(tmp_path):
+    bad = tmp_path / "bad.bicep"
+    bad.write_text("resource t 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = {\n"
+                   "  name: 'x'\n  properties: {\n    retryPolicy: {\n      maxDeliveryAttempt: 3\n    }\n  }\n}\n")
+    resource = parse(bad).resources["t"]
+    allowed = AZURE_TYPES["types"][resource.target]["objects"]
+    wrong = [(p, k) for p, k in key_paths(resource.body)
+             if p in allowed and k not in allowed[p] and (p, k) != ("", "name")]
+    assert wrong == [("properties.retryPolicy", "maxDeliveryAttempt")]
