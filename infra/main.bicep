@@ -82,6 +82,13 @@ param eventSubscriptionEndpointType string = 'AzureFunction'
 ])
 param eventDeliverySchema string = 'EventGridSchema'
 
+@description('Durable Functions backend: Azure Storage (queues and tables of the app\'s account) or the Durable Task Scheduler (a managed backend for many concurrent deployments: docs/performance.md).')
+@allowed([
+  'AzureStorage'
+  'DurableTaskScheduler'
+])
+param durableBackend string = 'AzureStorage'
+
 @description('Flex Consumption only: the most instances the app scales out to.')
 @minValue(40)
 @maxValue(1000)
@@ -97,6 +104,8 @@ param tags object = {
 
 var token = uniqueString(resourceGroup().id, appName)
 var deadLetterContainer = 'eventgrid-deadletter'
+// host.json: extensions.durableTask.hubName
+var taskHubName = 'VmssBlueGreen'
 var roleGroups = union(targetResourceGroups, networkResourceGroups, [galleryResourceGroup], map(keyVaults, vault => vault.resourceGroup))
 
 module monitoring 'modules/monitoring.bicep' = {
@@ -120,8 +129,32 @@ module app 'modules/function-app.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     webhookSigningKeySecretUri: webhookSigningKeySecretUri
     deadLetterContainerName: deadLetterContainer
+    durableTaskSchedulerEndpoint: durableBackend == 'DurableTaskScheduler' ? durableTaskScheduler.outputs.endpoint : ''
+    durableTaskHubName: taskHubName
     tags: tags
   }
+}
+
+// Optional managed Durable backend; its endpoint goes into the app's settings.
+module durableTaskScheduler 'modules/durable-task-scheduler.bicep' = if (durableBackend == 'DurableTaskScheduler') {
+  name: 'vmssbg-durable-task-scheduler'
+  params: {
+    location: location
+    schedulerName: 'dts-${appName}'
+    taskHubName: taskHubName
+    tags: tags
+  }
+}
+
+module durableTaskAccess 'modules/durable-task-access.bicep' = if (durableBackend == 'DurableTaskScheduler') {
+  name: 'vmssbg-durable-task-access'
+  params: {
+    schedulerName: 'dts-${appName}'
+    principalId: app.outputs.principalId
+  }
+  dependsOn: [
+    durableTaskScheduler
+  ]
 }
 
 // One custom role replaces Virtual Machine Contributor, Network Contributor and Monitoring

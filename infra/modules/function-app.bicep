@@ -42,6 +42,13 @@ param webhookSigningKeySecretUri string = ''
 @maxLength(63)
 param deadLetterContainerName string
 
+@description('Durable Task Scheduler endpoint, or empty for the Azure Storage backend.')
+param durableTaskSchedulerEndpoint string = ''
+
+@minLength(3)
+@maxLength(64)
+param durableTaskHubName string
+
 param tags object = {}
 
 var flex = hostingPlan == 'FlexConsumption'
@@ -125,6 +132,12 @@ var appSettings = union({
 }, empty(webhookSigningKeySecretUri) ? {} : {
   // A Key Vault reference: the platform resolves it with the app's identity.
   WEBHOOK_SIGNING_KEY: '@Microsoft.KeyVault(SecretUri=${webhookSigningKeySecretUri})'
+}, empty(durableTaskSchedulerEndpoint) ? {} : {
+  // host.json overrides (AzureFunctionsJobHost__...): the Durable Task Scheduler backend, by identity.
+  DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${durableTaskSchedulerEndpoint};Authentication=ManagedIdentity'
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
+  AzureFunctionsJobHost__extensions__durableTask__hubName: durableTaskHubName
 })
 
 resource site 'Microsoft.Web/sites@2024-04-01' = {

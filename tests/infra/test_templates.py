@@ -393,3 +393,52 @@ def test_the_property_check_catches_a_misspelt_name(tmp_path):
     wrong = [(p, k) for p, k in key_paths(resource.body)
              if p in allowed and k not in allowed[p] and (p, k) != ("", "name")]
     assert wrong == [("properties.retryPolicy", "maxDeliveryAttempt")]
+
+
+def test_the_durable_task_scheduler_option_uses_host_jsons_task_hub_and_the_apps_identity(files):
+    main = files["main.bicep"]
+    assert main.params["durableBackend"].default.literal() == "AzureStorage"
+    host = json.loads((ROOT / "host.json").read_text())
+    assert main.variables["taskHubName"].literal() == host["extensions"]["durableTask"]["hubName"]
+    assert main.modules["durableTaskScheduler"].condition == "durableBackend == 'DurableTaskScheduler'"
+    settings = app_settings_set_by(files)
+    assert {"DURABLE_TASK_SCHEDULER_CONNECTION_STRING",
+            "AzureFunctionsJobHost__extensions__durableTask__storageProvider__type",
+            "AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName"} <= settings
+    app = files["modules/function-app.bicep"]
+    connection = [o for o in app.variables["appSettings"].objects(app.variables)
+                  if "DURABLE_TASK_SCHEDULER_CONNECTION_STRING" in o.entries][0]
+    assert connection.entries["DURABLE_TASK_SCHEDULER_CONNECTION_STRING"].literal().endswith(
+        ";Authentication=ManagedIdentity")
+    assert connection.entries["AzureFunctionsJobHost__extensions__durableTask__storageProvider__type"].literal() == \
+        "azureManaged"
+    access = files["modules/durable-task-access.bicep"]
+    assert access.resources["access"].body.entries["scope"].text() == "scheduler"
+    assert main.modules["durableTaskAccess"].condition == main.modules["durableTaskScheduler"].condition
+
+
+def module_dependencies(bicep: BicepFile) -> dict[str, set[str]]:
+    """Module -> the modules whose outputs (or which by dependsOn) it needs."""
+    symbols = set(bicep.modules)
+    return {name: {s for s in symbols if s != name and re.search(rf"\b{s}\b", " ".join(
+                v.text() for v in module.body.entries.values()))}
+            for name, module in bicep.modules.items()}
+
+
+def test_modules_depend_on_each_other_without_a_cycle(files):
+    for bicep in files.values():
+        dependencies = module_dependencies(bicep)
+        done: set[str] = set()
+        while len(done) < len(dependencies):
+            ready = {m for m, needs in dependencies.items() if m not in done and needs <= done}
+            assert ready, f"{bicep.path.name}: dependency cycle among {sorted(set(dependencies) - done)}"
+            done |= ready
+
+
+def test_the_cycle_check_catches_two_modules_needing_each_others_outputs(tmp_path):
+    # The shape first written for the Durable Task Scheduler: its role needed the app's identity,
+    # the app's settings needed its endpoint.
+    bad = tmp_path / "bad.bicep"
+    bad.write_text("module app 'a.bicep' = {\n  name: 'a'\n  params: {\n    endpoint: dts.outputs.endpoint\n  }\n}\n"
+                   "module dts 'd.bicep' = {\n  name: 'd'\n  params: {\n    principalId: app.outputs.principalId\n  }\n}\n")
+    assert module_dependencies(parse(bad)) == {"app": {"dts"}, "dts": {"app"}}
