@@ -123,6 +123,7 @@ def test_main_keeps_derived_names_within_azures_limits(files):
     app_name_max = int(main.params["appName"].decorators["maxLength"].args.text())
     assert len("plan-") + app_name_max <= 60  # Microsoft.Web/serverfarms: 1-60
     assert len("log-") + app_name_max <= 63  # Microsoft.OperationalInsights/workspaces: 4-63
+    assert len("dts-") + app_name_max <= 64  # Microsoft.DurableTask/schedulers: 3-64
     module = files["modules/function-app.bicep"]
     assert int(module.params["appName"].decorators["maxLength"].args.text()) == app_name_max
     storage_name = flat(main.modules["app"].body.entries["params"].objects()[0].entries["storageAccountName"])
