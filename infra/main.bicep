@@ -161,7 +161,7 @@ module durableTaskAccess 'modules/durable-task-access.bicep' = if (durableBacken
 // Contributor: exactly the actions the code performs (modules/deployer-role.bicep says which call
 // needs which), assignable only to the resource groups above.
 module deployerRole 'modules/deployer-role.bicep' = {
-  name: 'vmssbg-deployer-role'
+  name: 'vmssbg-deployer-role-${uniqueString(resourceGroup().id, appName)}' // subscription-level deployment names are shared by every app there
   scope: subscription()
   params: {
     roleName: take('vmss-bluegreen deployer (${resourceGroup().name}/${appName})', 128)
