@@ -6,7 +6,11 @@ using './main.bicep'
 param targetResourceGroups = [
   'rg-web'
 ]
+param networkResourceGroups = [
+  'rg-network'
+]
 param galleryResourceGroup = 'rg-images'
 param hostingPlan = 'FlexConsumption'
 param eventScope = 'resourceGroup'
 param deployEventSubscription = false
+param alertEmail = ''

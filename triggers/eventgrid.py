@@ -298,5 +298,8 @@ async def handle_event(event: Any, client: df.DurableOrchestrationClient) -> lis
 @bp.event_grid_trigger(arg_name="event")
 @bp.durable_client_input(client_name="client")
 async def image_version_published(event: func.EventGridEvent, client: df.DurableOrchestrationClient) -> None:
-    """Event Grid schema or CloudEvents 1.0 (the worker hands either over as `event`)."""
+    """Event Grid schema or CloudEvents 1.0: the worker's eventGridTrigger converter (azure-functions 1.26)
+    hands a CloudEvents body over as func.CloudEvent and an Event Grid one as func.EventGridEvent, whatever
+    the annotation; the annotation stays EventGridEvent because the worker refuses a Union at indexing.
+    tests/triggers/test_eventgrid_binding.py decodes both through that converter."""
     await handle_event(event, client)

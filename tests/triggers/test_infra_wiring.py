@@ -1,45 +1,34 @@
-"""The Azure wiring in infra/ names what the code expects (no Bicep compiler here: a text check)."""
+"""The Azure wiring in infra/ names what triggers/eventgrid.py expects (read with tests/infra/bicep.py)."""
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
+from tests.infra.bicep import parse
 from triggers.eventgrid import FUNCTION_NAME, IMAGE_VERSION_WRITE, WRITE_SUCCESS
 
-INFRA = Path(__file__).resolve().parents[2] / "infra"
+EVENTS = parse(Path(__file__).resolve().parents[2] / "infra" / "modules" / "image-events.bicep")
 
 
-def test_every_module_main_uses_exists():
-    main = (INFRA / "main.bicep").read_text()
-    modules = re.findall(r"^module \w+ '([^']+)'", main, re.MULTILINE)
-    assert modules
-    assert all((INFRA / path).is_file() for path in modules), modules
+def test_the_event_subscription_filters_on_the_event_type_and_operation_the_function_judges():
+    event_filter = EVENTS.variables["delivery"].objects()[0].entries["filter"].objects()[0]
+    assert [i.value.literal() for i in event_filter.entries["includedEventTypes"].parts[0].items] == [WRITE_SUCCESS]
+    advanced = event_filter.entries["advancedFilters"].parts[0].items[0].value.objects()[0]
+    assert advanced.entries["operatorType"].literal() == "StringIn"
+    assert advanced.entries["key"].literal() == "data.operationName"
+    assert [i.value.literal() for i in advanced.entries["values"].parts[0].items] == [IMAGE_VERSION_WRITE]
 
 
-def test_the_event_subscription_targets_the_function_with_the_operation_filter():
-    events = (INFRA / "modules" / "image-events.bicep").read_text()
-    assert f"var functionName = '{FUNCTION_NAME}'" in events
-    assert f"'{WRITE_SUCCESS}'" in events
-    assert "operatorType: 'StringIn'" in events and "key: 'data.operationName'" in events
-    assert f"'{IMAGE_VERSION_WRITE}'" in events
-    assert "/runtime/webhooks/eventgrid?functionName=${functionName}&code=" in events
-    assert "Microsoft.Resources.ResourceGroups" in events and "Microsoft.Resources.Subscriptions" in events
+def test_both_endpoint_types_reach_the_function_by_its_name():
+    assert EVENTS.variables["functionName"].literal() == FUNCTION_NAME
+    to_function = EVENTS.resources["toFunction"].body.entries["properties"].text()
+    assert "/functions/${functionName}" in to_function
+    to_webhook = EVENTS.resources["toWebhook"].body.entries["properties"].text()
+    assert "/runtime/webhooks/eventgrid?functionName=${functionName}&code=" in to_webhook
+    assert "systemKeys.eventgrid_extension" in to_webhook
 
 
-def test_the_app_gets_the_settings_the_gateway_reads():
-    app = (INFRA / "modules" / "function-app.bicep").read_text()
-    for setting in ("AzureWebJobsStorage", "ARM_ENDPOINT", "ARM_CREDENTIAL", "APPLICATIONINSIGHTS_CONNECTION_STRING"):
-        assert f"name: '{setting}'" in app
-    assert "name: 'python'" in app and "version: '3.11'" in app and "'Python|3.11'" in app
-
-
-def test_the_custom_role_is_valid_json_with_the_deployers_actions():
-    role = json.loads((INFRA / "deployer-role.json").read_text())
-    actions = set(role["Actions"])
-    assert {"Microsoft.Compute/virtualMachineScaleSets/write", "Microsoft.Compute/virtualMachineScaleSets/delete",
-            "Microsoft.Compute/virtualMachineScaleSets/manualUpgrade/action",
-            "Microsoft.Compute/galleries/images/versions/read",
-            "Microsoft.Network/loadBalancers/backendAddressPools/join/action",
-            "Microsoft.Insights/autoscalesettings/write"} <= actions
+def test_the_system_topic_is_the_resource_groups_or_the_subscriptions():
+    properties = EVENTS.resources["topic"].body.entries["properties"].objects()
+    assert {o.entries["topicType"].literal() for o in properties} == {
+        "Microsoft.Resources.ResourceGroups", "Microsoft.Resources.Subscriptions"}
