@@ -1,5 +1,11 @@
 """Compute's token buckets: a burst on one scale set gets 429s with Retry-After, the SDK's own
-retry gets through once the bucket refills, other scale sets are unaffected."""
+retry gets through once the bucket refills, other scale sets are unaffected.
+
+Buckets refill per simulated minute. At the suite's time scale (0.01) a simulated minute is 0.6 real
+seconds, so on a loaded machine a burst can be slow enough to be refilled as it goes and never be
+throttled. These tests run on their own emulator at time scale 0.1: a bucket then refills 10 tokens
+per 6 real seconds, and a burst of BURST requests is throttled unless it takes over a minute.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,40 @@ import tempfile
 from pathlib import Path
 
 import httpx
+import pytest  # noqa: E402  (kept beside the fixtures that need it)
 
 from scripts import stack
 from tests.arm_emulator.conftest import TOKEN, arm_url, scale_set
+from tests.support.arm import compute_client, network_client
+
+BURST = 60  # twice the high-cost bucket (30): throttled unless the burst takes a minute
+SDK_BURST = 45  # the SDK waits out each 429 (0.6 s here), so a shorter burst keeps the test short
+
+
+@pytest.fixture(scope="module")
+def arm_emulator(tmp_path_factory):
+    """This module's own emulator, with a clock slow enough that a burst outruns the refill."""
+    base = tmp_path_factory.mktemp("arm-throttling")
+    emulator = stack.start_arm_emulator(base / "state", time_scale=0.1, log_path=base / "arm.log")
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture(scope="module")
+def compute(arm_emulator):
+    return compute_client(arm_emulator)
+
+
+@pytest.fixture(scope="module")
+def network(arm_emulator):
+    return network_client(arm_emulator)
+
+
+@pytest.fixture(scope="module")
+def http(arm_emulator):
+    verify = ssl.create_default_context(cafile=str(arm_emulator.ca_bundle))
+    with httpx.Client(base_url=arm_emulator.endpoint, verify=verify, timeout=30) as client:
+        yield client
 
 HEADER = re.compile(r"^Microsoft\.Compute/\w+;\d+(,Microsoft\.Compute/\w+;\d+)*$")
 
@@ -24,7 +61,7 @@ def _make(compute, seed, name: str) -> str:
 
 def test_raw_burst_of_instance_view_reads_gets_429_with_retry_after(http, compute, seed):
     url = _make(compute, seed, "hot")
-    answers = [http.get(url, headers=TOKEN) for _ in range(40)]
+    answers = [http.get(url, headers=TOKEN) for _ in range(BURST)]
     throttled = [r for r in answers if r.status_code == 429]
     assert throttled, [r.status_code for r in answers]
     assert answers[0].status_code == 200
@@ -41,11 +78,11 @@ def test_raw_burst_of_instance_view_reads_gets_429_with_retry_after(http, comput
 def test_sdk_retry_gets_through_a_burst(http, compute, seed):
     url = _make(compute, seed, "burst")
     path = url.split("?")[0]
-    views = [compute.virtual_machine_scale_sets.get_instance_view(seed.rg, "burst") for _ in range(40)]
-    assert len(views) == 40 and all(v.statuses for v in views)
+    views = [compute.virtual_machine_scale_sets.get_instance_view(seed.rg, "burst") for _ in range(SDK_BURST)]
+    assert len(views) == SDK_BURST and all(v.statuses for v in views)
     log = [e for e in http.get("/_emulator/requests").json() if e["path"] == path]
     statuses = [e["status"] for e in log]
-    assert statuses.count(200) == 40
+    assert statuses.count(200) == SDK_BURST
     assert 429 in statuses
 
 
