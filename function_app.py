@@ -4,10 +4,11 @@ import azure.durable_functions as df
 
 from activities import bp as activities
 from orchestrators.bluegreen import bp as orchestrations
+from triggers.dashboard import bp as dashboard_page
 from triggers.deployments import bp as deployments_api
 from triggers.eventgrid import bp as gallery_events
 from triggers.profiles import bp as profiles_api
 
 app = df.DFApp()
-for blueprint in (deployments_api, profiles_api, gallery_events, orchestrations, activities):
+for blueprint in (deployments_api, dashboard_page, profiles_api, gallery_events, orchestrations, activities):
     app.register_functions(blueprint)
