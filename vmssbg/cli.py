@@ -225,7 +225,7 @@ def status(state: State, deployment_id: str, watch: bool, interval: float) -> No
     if state.json:
         emit_json(view)
     else:
-        out.print(render.deployment(view, state.api.log(deployment_id).splitlines()))
+        out.print(render.deployment(view, state.api.log(deployment_id).splitlines(), crop_log=False))
     sys.exit(render.exit_code(view))
 
 
@@ -296,7 +296,7 @@ def decide(state: State, deployment_id: str, action: str, comment: str | None) -
         desired, current, healthy = render.capacity_counts(view)
         verb = "Approving" if action == "approve" else "Rejecting"
         outcome = ("swap it into prod" if action == "approve" else "roll back (the old scale set keeps serving)")
-        out = console()
+        out = Console(highlight=False, soft_wrap=True)
         out.print(Text(f"{verb} deployment {deployment_id}", style="bold"))
         out.print(Text(f"  new scale set {view.get('newVmss')} (revision {view.get('revision')}), "
                        f"{healthy}/{desired} healthy ({current} running), will {outcome}"))

@@ -6,6 +6,7 @@ same on the local stack's fast clock as in Azure.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -157,8 +158,16 @@ def header(view: dict[str, Any]) -> Text:
     return text
 
 
+_LOG_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z ")
+
+
+def compact_log_line(line: str) -> str:
+    """`2026-01-01T10:00:07.123Z text` -> `10:00:07 text`: the date is the deployment's, the same for all."""
+    return _LOG_STAMP.sub(r"\1 ", line, count=1)
+
+
 def deployment(view: dict[str, Any], log_tail: Iterable[str] = (), now: datetime | None = None,
-               log_lines: int = 10) -> RenderableType:
+               log_lines: int = 10, crop_log: bool = True) -> RenderableType:
     """The whole picture of one deployment: what `status --watch` and `deploy --wait` redraw."""
     parts: list[RenderableType] = [header(view), scale_sets_line(view), pipeline(view, now), capacity_bar(view)]
     approval = approval_text(view.get("approval"))
@@ -168,9 +177,11 @@ def deployment(view: dict[str, Any], log_tail: Iterable[str] = (), now: datetime
         parts.append(Text(f"error: {view['error']}", style="bold red"))
     for warning in view.get("warnings") or []:
         parts.append(Text(f"warning: {warning}", style="yellow"))
-    tail = list(log_tail)[-log_lines:]
+    tail = [compact_log_line(line) for line in list(log_tail)[-log_lines:]]
     if tail:
-        parts.append(Panel(Text("\n".join(tail)), title="log", title_align="left", border_style="grey50"))
+        # one screen line per log line, so the picture keeps its height while it is redrawn in place
+        parts.append(Panel(Text("\n".join(tail), no_wrap=crop_log, overflow="ellipsis" if crop_log else "fold"), title="log", title_align="left",
+                           border_style="grey50"))
     return Group(*parts)
 
 
@@ -220,14 +231,22 @@ def final_line(view: dict[str, Any]) -> Text:
     return text
 
 
+def short_time(value: str | None) -> str:
+    moment = parse_time(value)
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
 def deployments_table(views: list[dict[str, Any]]) -> Table:
     table = Table(title=f"{len(views)} deployment(s), newest first", title_justify="left")
-    for column in ("id", "status", "phase", "resource group", "new scale set", "old scale set", "created"):
-        table.add_column(column, no_wrap=column in ("id", "status"))
+    table.add_column("id", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("resource group")
+    table.add_column("scale sets (old → new)")
+    table.add_column("created (UTC)", no_wrap=True)
     for view in views:
-        table.add_row(view.get("id") or "", status_text(view.get("status")), view.get("phase") or "",
-                      view.get("resourceGroup") or "", view.get("newVmss") or "", view.get("oldVmss") or "",
-                      view.get("createdAt") or "")
+        scale_sets = f"{view.get('oldVmss') or '-'} → {view.get('newVmss') or '-'}"
+        table.add_row(view.get("id") or "", status_text(view.get("status")), view.get("resourceGroup") or "",
+                      scale_sets, short_time(view.get("createdAt")))
     return table
 
 

@@ -118,3 +118,9 @@ def test_targets_show_each_lineage_with_its_live_scale_set_and_members():
                               "/images/web-image/versions/1.1.0"}]}]), width=140)
     assert "web_api_prod: live web_api_prod__2" in drawn
     assert "prod-backend-pool" in drawn and "web-image/versions/1.1.0" in drawn and "BLUE" in drawn
+
+
+def test_log_lines_in_the_live_picture_keep_the_time_and_drop_the_repeated_date():
+    assert render.compact_log_line("2026-11-30T01:19:07.920Z Deployment succeeded: [x__2]") == \
+        "01:19:07 Deployment succeeded: [x__2]"
+    assert render.compact_log_line("no stamp here") == "no stamp here"
