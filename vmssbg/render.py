@@ -109,6 +109,8 @@ def pipeline(view: dict[str, Any], now: datetime | None = None) -> Table:
             status = "AwaitingApproval"
         if status == "Running" and view.get("status") == "Paused":
             status = "Paused"
+        if status == "Pending" and is_terminal(view):  # it will never run now
+            status = "Skipped"
         style = STATUS_STYLE.get(status, "")
         table.add_row(Text(STEP_ICON.get(status, "?"), style=style), Text(step.get("name", "?"), style="bold"),
                       Text(status, style=style), Text(format_duration(step_seconds(step, view, now)), style="cyan"))

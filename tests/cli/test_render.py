@@ -124,3 +124,11 @@ def test_log_lines_in_the_live_picture_keep_the_time_and_drop_the_repeated_date(
     assert render.compact_log_line("2026-11-30T01:19:07.920Z Deployment succeeded: [x__2]") == \
         "01:19:07 Deployment succeeded: [x__2]"
     assert render.compact_log_line("no stamp here") == "no stamp here"
+
+
+def test_steps_a_finished_deployment_never_ran_read_skipped():
+    ended = view(status="RolledBack", steps=[
+        {"name": "Upgrade", "status": "Failed", "startedAt": "2026-01-01T10:00:00Z", "endedAt": "2026-01-01T10:01:00Z"},
+        {"name": "Swap", "status": "Pending", "startedAt": None, "endedAt": None}])
+    lines = [line.split() for line in text_of(render.pipeline(ended)).splitlines() if line.strip()]
+    assert lines == [["✖", "Upgrade", "Failed", "1m00s"], ["–", "Swap", "Skipped"]]

@@ -70,8 +70,18 @@ def test_an_operator_approves_a_waiting_deployment_from_the_page_and_sees_it_suc
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "dashboard-awaiting-approval.png"), full_page=True)
 
-    actions.get_by_role("button", name="Approve").click()
+    # Keyboard only: Enter on Approve asks first; Escape cancels and nothing is sent.
+    actions.get_by_role("button", name="Approve").focus()
+    page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog", name="Approve this deployment?")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Comment")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert not any(url.endswith("/approve") for url in requested)
+    assert api.get(second)["status"] == "AwaitingApproval"
+
+    actions.get_by_role("button", name="Approve").click()
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("web_api_prod__2 (revision 2) will be swapped into prod")
     dialog.get_by_label("Comment").fill("canary looks good")
@@ -92,3 +102,25 @@ def test_an_operator_approves_a_waiting_deployment_from_the_page_and_sees_it_suc
     assert api.get(second)["status"] == "Succeeded"
     assert all(url.startswith(devhost.url + "/") for url in requested), requested  # nothing from outside
     assert problems == [], problems  # no script error, no request the page's CSP refused
+
+
+def test_a_rolled_back_deployment_shows_the_rollback_step_and_its_cause(browser, api, devhost, target, seeded, seeder):
+    from playwright.sync_api import expect
+
+    first = api.deploy(spec_for(target, seeded[0]))
+    assert api.wait(first)["status"] == "Succeeded"
+    broken = api.deploy(spec_for(target, seeder.image_version("4.0.0", tags={"emulator.provisioning": "failed"})))
+    assert api.wait(broken)["status"] == "RolledBack"
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{devhost.url}/api/dashboard?code={devhost.function_key}#{broken}")
+    expect(page.locator("#d-status")).to_have_text("RolledBack", timeout=30_000)
+    steps = page.locator("#d-pipeline li").evaluate_all("items => items.map(i => [i.dataset.step, i.dataset.status])")
+    assert ["Upgrade", "Failed"] in steps and ["Rollback", "Succeeded"] in steps, steps
+    assert dict(steps)["Swap"] in ("Skipped", "Pending"), steps  # never ran (the contract's word: Skipped)
+    expect(page.get_by_role("alert")).to_contain_text("failed provisioning")
+    expect(page.get_by_role("group", name="Operator actions").get_by_role("button", name="Abort")).to_be_disabled()
+    page.get_by_label("Status").select_option("RolledBack")
+    expect(page.locator(f'#deployments a[data-id="{first}"]')).to_have_count(0)
+    expect(page.locator(f'#deployments a[data-id="{broken}"]')).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / "dashboard-rolled-back.png"), full_page=True)
