@@ -163,12 +163,8 @@ def finish(state: State, view: dict[str, Any], out: Console) -> None:
 
 
 def wait_for(state: State, deployment_id: str, interval: float) -> dict[str, Any]:
-    if state.json:  # scripts want one JSON document, not progress
-        while True:
-            view = state.api.get(deployment_id)
-            if render.is_terminal(view):
-                return view
-            watch.time.sleep(interval)
+    if state.json:
+        return watch.wait_quietly(state.api, deployment_id, interval)
     return watch.follow(state.api, deployment_id, console(), interval)
 
 
@@ -445,11 +441,17 @@ def delete_profile(state: State, name: str) -> None:
 
 @cli.command()
 @click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
-def completion(shell: str) -> None:
+@output_option
+@pass_state
+def completion(state: State, shell: str) -> None:
     """Print the shell completion script: eval "$(vmssbg completion bash)"."""
     completion_class = get_completion_class(shell)
     assert completion_class is not None
-    click.echo(completion_class(cli, {}, "vmssbg", "_VMSSBG_COMPLETE").source())
+    script = completion_class(cli, {}, "vmssbg", "_VMSSBG_COMPLETE").source()
+    if state.json:
+        emit_json({"shell": shell, "script": script})
+    else:
+        click.echo(script)
 
 
 def main(argv: list[str] | None = None) -> int:

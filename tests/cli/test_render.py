@@ -132,3 +132,35 @@ def test_steps_a_finished_deployment_never_ran_read_skipped():
         {"name": "Swap", "status": "Pending", "startedAt": None, "endedAt": None}])
     lines = [line.split() for line in text_of(render.pipeline(ended)).splitlines() if line.strip()]
     assert lines == [["✖", "Upgrade", "Failed", "1m00s"], ["–", "Swap", "Skipped"]]
+
+
+def test_a_follower_rides_out_a_short_outage_of_the_api_but_not_a_long_one():
+    """Once the API has answered, a host restart mid-deployment must not end `--wait` with exit 6."""
+    import pytest
+
+    from vmssbg.client import Unreachable
+    from vmssbg.config import Config
+    from vmssbg.watch import Poller
+
+    clock = [0.0]
+    answers = iter(["ok", "down", "down", "ok", "down", "down", "down"])
+
+    class FlakyApi:
+        config = Config("http://api.test", "", "test")
+
+        def get(self, _id):
+            if next(answers) == "down":
+                raise Unreachable(self.config, ConnectionError("refused"))
+            return view()
+
+        def log(self, _id):
+            return "a\n"
+
+    def sleep(seconds):
+        clock[0] += seconds
+
+    poller = Poller(FlakyApi(), "d1", interval=30, sleep=sleep, clock=lambda: clock[0], grace=50)
+    assert poller.poll() == (view(), ["a"])
+    assert poller.poll() == (view(), [])  # down for 60 s, yet 30 s after the last answer: within the grace
+    with pytest.raises(Unreachable):
+        poller.poll()  # 60 s after the last answer
