@@ -7,6 +7,7 @@ Exit codes (scripts and CI pipelines rely on them): 0 succeeded or accepted, 2 b
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -51,12 +52,21 @@ class State:
         return self.output == "json"
 
 
+PIPED_WIDTH = 160  # piped or in CI: wrapping at 80 columns helps no one reading a log file
+
+
+def _width(stream: IO[str]) -> int | None:
+    if os.environ.get("COLUMNS") or (hasattr(stream, "isatty") and stream.isatty()):
+        return None  # rich measures the terminal, or reads COLUMNS
+    return PIPED_WIDTH
+
+
 def console() -> Console:
-    return Console(highlight=False)
+    return Console(highlight=False, width=_width(sys.stdout))
 
 
 def error_console() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, width=_width(sys.stderr))
 
 
 def emit_json(value: Any) -> None:
