@@ -8,11 +8,16 @@ PYTEST_ARGS ?=
 
 .PHONY: install test up down demo bench lint clean
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed $(VENV)/.vmssbg-installed node_modules/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# The `vmssbg` command line, editable so that .venv/bin/vmssbg runs this checkout's code.
+$(VENV)/.vmssbg-installed: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

@@ -1,25 +1,22 @@
-"""`make demo`: two blue/green deployments through the HTTP API, live in the terminal.
+"""`make demo`: two blue/green deployments driven through the `vmssbg` command line, live in the terminal.
 
 Starts the local stack (ARM emulator, Azurite, devhost running the real function_app.py), seeds a
 demo Azure (resource group, load balancer with prod and stage pools, base scale set, a gallery
-image with two versions), deploys version 1.0.0 then 1.1.0, shows which scale set serves prod,
-and stops the stack.
+image with two versions), then types what an operator would: `vmssbg deploy SPEC.json --wait` for
+version 1.0.0 and then 1.1.0, and `vmssbg list`; shows which scale set serves prod, and stops the stack.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
+import subprocess
 import sys
 import time
-from collections import deque
-from datetime import datetime
+from pathlib import Path
 
-import httpx
-from rich.console import Console, Group
-from rich.live import Live
-from rich.markup import escape
-from rich.panel import Panel
-from rich.progress import BarColumn, Progress, TextColumn
+from rich.console import Console
 from rich.table import Table
 
 from gateway.credentials import StaticTokenCredential
@@ -28,9 +25,7 @@ from scripts.seed import Seeder, Target
 
 SUBSCRIPTION_ID = "11111111-2222-3333-4444-555555555555"
 DEMO_TIME_SCALE = float(os.environ.get("DEMO_TIME_SCALE", "0.05"))
-TERMINAL = {"Succeeded", "Failed", "RolledBack", "Terminated"}
-STEP_STYLE = {"Pending": "dim", "Running": "bold yellow", "Succeeded": "green", "Failed": "bold red",
-              "Skipped": "dim"}
+SPECS = stack.LOCAL / "demo"
 console = Console()
 
 
@@ -45,45 +40,17 @@ def spec(target: Target, image_id: str) -> dict:
     }
 
 
-def took(step: dict) -> str:
-    """How long a step took in Azure's time (the orchestration clock), e.g. `2m05s`."""
-    if not step.get("startedAt") or not step.get("endedAt"):
-        return ""
-    start, end = (datetime.fromisoformat(step[k].replace("Z", "+00:00")) for k in ("startedAt", "endedAt"))
-    seconds = int((end - start).total_seconds())
-    return f"{seconds // 60}m{seconds % 60:02d}s (simulated)"
+def vmssbg_command() -> list[str]:
+    """The console script `make install` puts beside this Python; the module when run elsewhere."""
+    script = Path(sys.executable).with_name("vmssbg")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "vmssbg"]
 
 
-def render(view: dict, log_tail: deque[str], progress: Progress, task_id) -> Group:
-    steps = Table.grid(padding=(0, 2))
-    for step in view.get("steps", []):
-        steps.add_row(f"[{STEP_STYLE.get(step['status'], '')}]{step['status']:<9}[/]", step["name"],
-                      f"[dim]{took(step)}[/]")
-    capacity = view.get("capacity") or {}
-    desired = capacity.get("desired") or 0
-    progress.update(task_id, total=max(desired, 1), completed=capacity.get("healthy") or 0,
-                    description=f"{view.get('newVmss') or '...'} healthy")
-    header = (f"[bold]{view['id'][:12]}[/]  status [bold]{view['status']}[/]  phase [cyan]{view['phase']}[/]  "
-              f"new {escape(str(view.get('newVmss')))}  old {escape(str(view.get('oldVmss')))}")
-    logs = escape("\n".join(log_tail)) or "..."
-    return Group(header, steps, progress, Panel(logs, title="deployment log", border_style="dim"))
-
-
-def follow(http: httpx.Client, deployment_id: str) -> dict:
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
-    task_id = progress.add_task("instances", total=1)
-    log_tail: deque[str] = deque(maxlen=8)
-    view = http.get(f"/api/deployments/{deployment_id}").json()
-    with Live(render(view, log_tail, progress, task_id), console=console, refresh_per_second=8) as live:
-        while True:
-            view = http.get(f"/api/deployments/{deployment_id}").json()
-            lines = http.get(f"/api/deployments/{deployment_id}/log").text.splitlines()
-            log_tail.clear()
-            log_tail.extend(line.split(" ", 1)[-1] for line in lines[-8:])
-            live.update(render(view, log_tail, progress, task_id))
-            if view["status"] in TERMINAL:
-                return view
-            time.sleep(0.25)
+def vmssbg(settings: dict[str, str], *args: str) -> int:
+    """Run `vmssbg ARGS` as the operator would type it, on this terminal (live progress when it is one)."""
+    console.print(f"[bold green]$[/] [bold]vmssbg {' '.join(shlex.quote(a) for a in args)}[/]")
+    env = {**os.environ, "VMSSBG_URL": settings["FUNCTIONS_URL"], "VMSSBG_KEY": settings["FUNCTION_KEY"]}
+    return subprocess.run([*vmssbg_command(), *args], cwd=stack.ROOT, env=env, check=False).returncode
 
 
 def summary(seeder: Seeder) -> Table:
@@ -119,26 +86,26 @@ def main() -> int:
         console.print("Seeding demo Azure: resource group, load balancer (prod + stage pools), base scale set, "
                       "gallery image versions 1.0.0 and 1.1.0")
         images = seeder.everything(("1.0.0", "1.1.0"))
-        http = httpx.Client(base_url=settings["FUNCTIONS_URL"], headers={"x-functions-key": settings["FUNCTION_KEY"]},
-                            timeout=30)
+        SPECS.mkdir(parents=True, exist_ok=True)
         outcomes = []
         for number, image in enumerate(images, start=1):
-            console.rule(f"Deployment {number}: image {image.rsplit('/', 1)[-1]}")
-            response = http.post("/api/deployments", json=spec(target, image))
-            if response.status_code != 202:
-                console.print(f"[red]POST /api/deployments answered {response.status_code}: {response.text}")
-                return 1
-            view = follow(http, response.json()["id"])
-            outcomes.append(view)
-            style = "green" if view["status"] == "Succeeded" else "red"
-            console.print(f"[{style}]Deployment {number} {view['status']}[/]: {view['newVmss']} "
-                          + (f"({view['error']})" if view["error"] else ""))
+            version = image.rsplit("/", 1)[-1]
+            console.rule(f"Deployment {number}: image {version}")
+            spec_file = SPECS / f"web-api-{version}.json"
+            spec_file.write_text(json.dumps(spec(target, image), indent=2))
+            code = vmssbg(settings, "deploy", str(spec_file.relative_to(stack.ROOT)), "--wait")
+            outcomes.append(code)
+            if code != 0:
+                console.print(f"[red]vmssbg exited {code}: deployment {number} did not succeed[/]")
+        vmssbg(settings, "list", "--resource-group", target.resource_group)
         console.rule("Final state")
         console.print(summary(seeder))
         console.print(f"Prod backend pool [bold]{target.prod_pool}[/] is served by: "
                       f"[bold green]{', '.join(prod_members(seeder)) or 'nothing'}[/]")
         console.print(f"Demo finished in {time.monotonic() - started:.0f} s")
-        return 0 if all(v["status"] == "Succeeded" for v in outcomes) else 1
+        console.print("With the stack up (`make up`), the same commands work from this folder, and the status page "
+                      f"is at {settings['FUNCTIONS_URL']}/api/dashboard?code={settings['FUNCTION_KEY']}")
+        return 0 if all(code == 0 for code in outcomes) else 1
     finally:
         console.print("Stopping the local stack")
         stack.down(quiet=True)

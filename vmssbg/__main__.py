@@ -1,0 +1,5 @@
+import sys
+
+from vmssbg.cli import main
+
+sys.exit(main())
