@@ -125,6 +125,18 @@ def read_json(req: func.HttpRequest) -> tuple[Any, func.HttpResponse | None]:
     return payload, None
 
 
+# The Durable SDK's client puts an instance id into its management URLs as it is, unencoded: an id
+# with '%', '?', '#', '/', '.' segments or spaces would read another resource (or the instance list).
+# The app names every instance with letters, digits, '-' and '_' (uuid hex, `evt-<hex>`), as the
+# Durable docs allow (at most 100 characters), so any other id names no deployment.
+_INSTANCE_ID = re.compile(r"[A-Za-z0-9_-]{1,100}", re.ASCII)
+
+
+def is_instance_id(value: object) -> bool:
+    """Whether `value` can name an orchestration instance of this app (and travel in a URL as is)."""
+    return isinstance(value, str) and _INSTANCE_ID.fullmatch(value) is not None
+
+
 def origin(req: func.HttpRequest) -> str:
     parts = urlsplit(req.url)
     return f"{parts.scheme}://{parts.netloc}"

@@ -8,7 +8,14 @@ import json
 import azure.functions as func
 import pytest
 
-from triggers.http import MAX_BODY_BYTES, MAX_JSON_DEPTH, json_depth_exceeds, media_type_problem, read_json
+from triggers.http import (
+    MAX_BODY_BYTES,
+    MAX_JSON_DEPTH,
+    is_instance_id,
+    json_depth_exceeds,
+    media_type_problem,
+    read_json,
+)
 
 
 def _request(body: bytes, content_type: str | None = "application/json", **headers: str) -> func.HttpRequest:
@@ -94,3 +101,13 @@ def test_media_types():
     assert media_type_problem('application/json; charset="UTF-8"; foo=bar') is None
     assert media_type_problem(None)
     assert media_type_problem("application/problem+json")
+
+
+@pytest.mark.parametrize("value", ["0123456789abcdef0123456789abcdef", "evt-" + "a" * 32, "A_b-9", "x" * 100])
+def test_ids_the_app_gives_its_instances(value):
+    assert is_instance_id(value)
+
+
+@pytest.mark.parametrize("value", ["", ".", "..", "%2E", "a/b", "a?b", "a#b", "a b", "é", "x" * 101, None, 7])
+def test_ids_no_instance_has_never_reach_the_durable_client(value):
+    assert not is_instance_id(value)
