@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -313,3 +314,41 @@ def test_printable_ids_never_reach_another_route():
     # Guards the fuzzer itself: encoded path values stay in their segment.
     for value in (string.printable.replace("/", ""), "..", "."):
         assert "/" not in quote(value, safe="").replace(".", "%2E")
+
+
+# --- Event Grid deliveries -----------------------------------------------------------------------------
+
+
+def test_malformed_events_in_a_batch_stop_neither_the_delivery_nor_the_good_event(devhost, api, target, seeded):
+    from tests.e2e.conftest import profile_for
+    from triggers.eventgrid import FUNCTION_NAME, IMAGE_VERSION_WRITE, WRITE_SUCCESS, deployment_instance_id
+
+    name = f"fuzz-{uuid.uuid4().hex[:8]}"
+    assert api.http.put(f"/api/profiles/{name}", json=profile_for(target)).status_code == 201
+    version = seeded[1]
+
+    def event(**changes: Any) -> dict[str, Any]:
+        good = {"id": uuid.uuid4().hex, "topic": target.rg_id, "subject": version, "eventType": WRITE_SUCCESS,
+                "eventTime": "2026-11-26T05:00:00Z", "dataVersion": "2", "metadataVersion": "1",
+                "data": {"operationName": IMAGE_VERSION_WRITE, "status": "Succeeded"}}
+        good.update(changes)
+        return {k: v for k, v in good.items() if v is not ...}
+
+    deep = "[" * 50_000 + "]" * 50_000
+    batch = [
+        event(id=...),  # no id: the trigger cannot bind it
+        event(eventTime="not a time"),
+        event(eventType=None),
+        event(data=json.dumps({"operationName": IMAGE_VERSION_WRITE})[:-1] + f', "x": {deep}}}'),
+        event(data=[1, {"operationName": 7}]),
+        event(subject="x" * 100_000),
+        event(subject=version + "/../../other"),
+        event(),  # the good one, last
+    ]
+    response = httpx.post(f"{devhost.url}/runtime/webhooks/eventgrid", params={"functionName": FUNCTION_NAME},
+                          json=batch, headers={"aeg-event-type": "Notification", "x-functions-key": devhost.function_key},
+                          timeout=60)
+    assert response.status_code < 500, response.text
+    view = api.wait(deployment_instance_id(name, version))
+    assert view["status"] == "Succeeded", api.log(view["id"])
+    assert api.http.delete(f"/api/profiles/{name}").status_code == 204
