@@ -135,10 +135,17 @@ Answer = type[BaseModel] | Literal["text", "empty"]
 
 
 @dataclass(frozen=True)
-class Query:
+class Parameter:
     name: str
     description: str
     enum: tuple[str, ...] = ()
+    location: Literal["query", "header"] = "query"
+
+
+IF_MATCH = Parameter("If-Match", "write only if the profile's ETag is this one (or '*': if it exists); else 412",
+                 location="header")
+IF_NONE_MATCH = Parameter("If-None-Match", "'*': create only; 412 when the profile exists", enum=("*",),
+                      location="header")
 
 
 @dataclass(frozen=True)
@@ -148,7 +155,7 @@ class Operation:
     summary: str
     responses: dict[int, Answer]
     request: type[BaseModel] | None = None
-    query: tuple[Query, ...] = ()
+    parameters: tuple[Parameter, ...] = ()  # query and header parameters
     anonymous: bool = False
     tags: tuple[str, ...] = field(default=("deployments",))
 
@@ -160,8 +167,8 @@ OPERATIONS: tuple[Operation, ...] = (
               responses={202: DeploymentAccepted, **_BODY_REFUSALS, 409: DeploymentConflict}),
     Operation("GET", "deployments", "List deployments, newest first", responses={200: DeploymentList,
                                                                                  400: ErrorResponse},
-              query=(Query("status", "only deployments in this status", tuple(s.value for s in DeploymentStatus)),
-                     Query("resourceGroup", "only deployments to this resource group (case-insensitive)"))),
+              parameters=(Parameter("status", "only deployments in this status", tuple(s.value for s in DeploymentStatus)),
+                     Parameter("resourceGroup", "only deployments to this resource group (case-insensitive)"))),
     Operation("GET", "deployments/{id}", "Read a deployment", responses={200: Deployment, 404: ErrorResponse}),
     Operation("GET", "deployments/{id}/log", "Read a deployment's log", responses={200: "text", 404: ErrorResponse}),
     *(Operation("POST", f"deployments/{{id}}/{action}", summary,
@@ -171,12 +178,12 @@ OPERATIONS: tuple[Operation, ...] = (
                               ("rollback", "Roll a deployment back (awaiting approval or in the scale-down delay)"))),
     Operation("PUT", "profiles/{name}", "Create or replace a deployment profile", request=ProfileSpec,
               responses={200: ProfileSpec, 201: ProfileSpec, **_BODY_REFUSALS, 412: ErrorResponse},
-              tags=("profiles",)),
+              parameters=(IF_MATCH, IF_NONE_MATCH), tags=("profiles",)),
     Operation("GET", "profiles/{name}", "Read a deployment profile",
               responses={200: ProfileSpec, 400: ErrorResponse, 404: ErrorResponse}, tags=("profiles",)),
     Operation("DELETE", "profiles/{name}", "Delete a deployment profile",
               responses={204: "empty", 400: ErrorResponse, 404: ErrorResponse, 412: ErrorResponse},
-              tags=("profiles",)),
+              parameters=(IF_MATCH,), tags=("profiles",)),
     Operation("GET", "profiles", "List deployment profiles, by name", responses={200: ProfileList},
               tags=("profiles",)),
     Operation("GET", "openapi.json", "This document", responses={200: OpenApiDocument}, anonymous=True,
@@ -239,8 +246,8 @@ def _operation(op: Operation, refs: dict[tuple[type[BaseModel], str], dict[str, 
         "summary": op.summary, "tags": list(op.tags), "responses": responses,
     }
     parameters = _path_parameters(op.route) + [
-        {"name": q.name, "in": "query", "required": False, "description": q.description,
-         "schema": {"type": "string", **({"enum": list(q.enum)} if q.enum else {})}} for q in op.query]
+        {"name": q.name, "in": q.location, "required": False, "description": q.description,
+         "schema": {"type": "string", **({"enum": list(q.enum)} if q.enum else {})}} for q in op.parameters]
     if parameters:
         doc["parameters"] = parameters
     if op.request is not None:

@@ -148,6 +148,7 @@ def raw_bodies(shaped: st.SearchStrategy[Any]) -> st.SearchStrategy[bytes]:
                                       b"\xef\xbb\xbf{}", b'{"a":1,"a":2}', b"{" + b"9" * 5000 + b"}"]))
 
 
+HEADER_CHARACTERS = string.printable.strip()  # what a header value can carry on the wire
 CONTENT_TYPES = ["application/json", "application/json", "application/json; charset=utf-8", "Application/JSON",
                  None, "text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin-1",
                  "application/cloudevents+json", "*/*"]
@@ -160,30 +161,44 @@ def path_values(known: list[str]) -> st.SearchStrategy[str]:
                    max_size=80) | st.sampled_from(["web", uuid.uuid4().hex, "x" * 64, "..", "evt-0", "%2F", *known])
 
 
-@st.composite
-def requests(draw, path: str, operation: dict[str, Any], components: dict[str, Any], known: list[str]
-             ) -> dict[str, Any]:
-    url = path
-    params: dict[str, str] = {}
+def requests(path: str, operation: dict[str, Any], components: dict[str, Any], known: list[str]
+             ) -> st.SearchStrategy[dict[str, Any]]:
+    """Requests for one operation. Every strategy is built once here, not per example: building them
+    (the recursive JSON ones above all) costs more than drawing from them."""
+    parts: dict[str, tuple[str, st.SearchStrategy]] = {}
     for parameter in operation.get("parameters", []):
+        enum = parameter["schema"].get("enum") or []
         if parameter["in"] == "path":
-            value = draw(path_values(known))
-            url = url.replace("{" + parameter["name"] + "}", quote(value, safe="").replace(".", "%2E"))
-        elif parameter["in"] == "query" and draw(st.booleans()):
-            enum = parameter["schema"].get("enum")
-            params[parameter["name"]] = draw(st.sampled_from(enum) | st.text(max_size=30) if enum
-                                                  else st.text(max_size=30))
+            values = path_values(known).map(lambda v: quote(v, safe="").replace(".", "%2E"))
+        elif parameter["in"] == "query":
+            values = st.none() | (st.sampled_from(enum) | st.text(max_size=30) if enum else st.text(max_size=30))
+        else:
+            values = st.none() | st.sampled_from(["*", '"0x8DB"', 'W/"x"', '"a", "b"', *enum]) | st.text(
+                HEADER_CHARACTERS, max_size=40)
+        parts[parameter["name"]] = (parameter["in"], values)
     request_body = operation.get("requestBody")
     if request_body is not None:
         shaped = from_schema(request_body["content"]["application/json"]["schema"], components)
-        plausible = encoded(near_valid(path, shaped))
-        body = draw(st.one_of(plausible, encoded(shaped), encoded(broken(shaped)),
-                              encoded(any_json()), raw_bodies(shaped)))
+        bodies = st.one_of(encoded(near_valid(path, shaped)), encoded(shaped), encoded(broken(shaped)),
+                           encoded(any_json()), raw_bodies(shaped))
     else:
-        body = draw(st.just(b"") | encoded(any_json(4)) | st.binary(max_size=100))
-    content_type = draw(st.sampled_from(CONTENT_TYPES))
-    headers = {} if content_type is None else {"Content-Type": content_type}
-    return {"url": url, "params": params, "content": body, "headers": headers}
+        bodies = st.just(b"") | encoded(any_json(4)) | st.binary(max_size=100)
+
+    def assemble(drawn: tuple[dict[str, Any], bytes, str | None]) -> dict[str, Any]:
+        values, body, content_type = drawn
+        url, params, headers = path, {}, {}
+        for name, (location, _strategy) in parts.items():
+            value = values[name]
+            if location == "path":
+                url = url.replace("{" + name + "}", value)
+            elif value is not None:
+                (params if location == "query" else headers)[name] = value
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        return {"url": url, "params": params, "content": body, "headers": headers}
+
+    values = st.fixed_dictionaries({name: strategy for name, (_location, strategy) in parts.items()})
+    return st.tuples(values, bodies, st.sampled_from(CONTENT_TYPES)).map(assemble)
 
 
 # --- the properties ----------------------------------------------------------------------------------
