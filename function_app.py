@@ -8,9 +8,10 @@ from orchestrators.steady_state_wait import bp as steady_state_waits
 from triggers.dashboard import bp as dashboard_page
 from triggers.deployments import bp as deployments_api
 from triggers.eventgrid import bp as gallery_events
+from triggers.openapi import bp as openapi_document
 from triggers.profiles import bp as profiles_api
 
 app = df.DFApp()
-for blueprint in (deployments_api, dashboard_page, profiles_api, gallery_events,
+for blueprint in (deployments_api, dashboard_page, openapi_document, profiles_api, gallery_events,
                   deployments, steady_state_waits, activities):
     app.register_functions(blueprint)

@@ -19,7 +19,7 @@ from domain.spec import DeploymentSpec, SpecError, parse_spec
 from domain.steps import DeploymentStatus
 from gateway.clients import get_clients
 from gateway.storage import DeploymentLogs, TargetLocks, claim_target
-from triggers.http import error_response, json_response, origin, read_json
+from triggers.http import error_response, is_instance_id, json_response, origin, read_json
 from triggers.views import deployment_view
 
 bp = df.Blueprint()
@@ -96,6 +96,8 @@ async def create_deployment(req: func.HttpRequest, client: df.DurableOrchestrati
 
 
 async def _view(client: df.DurableOrchestrationClient, deployment_id: str) -> dict | None:
+    if not is_instance_id(deployment_id):
+        return None
     status = await client.get_status(deployment_id, show_input=True)
     if not status or status.name != ORCHESTRATOR_NAME:
         return None
@@ -172,7 +174,7 @@ async def list_deployments(req: func.HttpRequest, client: df.DurableOrchestratio
 @bp.durable_client_input(client_name="client")
 async def get_deployment_log(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     deployment_id = req.route_params["id"]
-    status = await client.get_status(deployment_id)
+    status = await client.get_status(deployment_id) if is_instance_id(deployment_id) else None
     if not status or status.name != ORCHESTRATOR_NAME:
         return _not_found(deployment_id)
     text = await asyncio.to_thread(_logs().read, deployment_id)

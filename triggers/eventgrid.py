@@ -44,6 +44,8 @@ FUNCTION_NAME = "image_version_published"
 WRITE_SUCCESS = "Microsoft.Resources.ResourceWriteSuccess"
 IMAGE_VERSION_WRITE = "Microsoft.Compute/galleries/images/versions/write"
 INSTANCE_PREFIX = "evt-"
+# An image version's resource id is a few hundred characters; a longer subject is refused unparsed.
+MAX_SUBJECT_LENGTH = 2048
 
 
 # --- pure: what the event says ---------------------------------------------------------------------
@@ -136,6 +138,8 @@ def judge(event: GalleryEvent) -> Verdict:
         return Verdict(None, "ignored", f"operation [{event.operation_name}] is not {IMAGE_VERSION_WRITE}")
     if not event.subject:
         return Verdict(None, "rejected", "the event has no subject (the image version's resource id)")
+    if len(event.subject) > MAX_SUBJECT_LENGTH:
+        return Verdict(None, "rejected", f"the subject is over {MAX_SUBJECT_LENGTH} characters: no resource id is")
     problem = ""
     for candidate in _subject_candidates(event):
         try:
@@ -149,8 +153,10 @@ def parse_event(event: Any) -> tuple[GalleryEvent | None, Verdict]:
     """`read_event` then `judge`; an event that cannot be read at all is rejected."""
     try:
         gallery_event = read_event(event)
-    except (ValueError, TypeError, AttributeError) as error:
-        return None, Verdict(None, "rejected", f"unreadable event: {error}")
+    except (ValueError, TypeError, AttributeError, RecursionError) as error:
+        # Whatever is wrong with one event is that event's problem: it is rejected, never raised, so
+        # it neither fails the delivery (Event Grid would redeliver it forever) nor stops the others.
+        return None, Verdict(None, "rejected", f"unreadable event: {str(error)[:200]}")
     return gallery_event, judge(gallery_event)
 
 

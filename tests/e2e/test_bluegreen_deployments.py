@@ -309,7 +309,8 @@ def test_twenty_malformed_specs_get_400_with_field_details_and_write_nothing(api
         error = response.json()["error"]
         assert error["details"] and all("field" in d and d["message"] for d in error["details"]), (label, error)
     assert writes_to(emulator_admin, target, before) == []
-    assert api.http.post("/api/deployments", content=b"{not json").status_code == 400
+    assert api.http.post("/api/deployments", content=b"{not json",
+                         headers={"Content-Type": "application/json"}).status_code == 400
 
 
 @pytest.mark.parametrize("broken", [{"stageBackendPool": "no-such-pool"}, {"baseVmss": "no-such-base"},

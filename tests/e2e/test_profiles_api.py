@@ -107,7 +107,8 @@ def test_invalid_profiles_get_400_with_field_details(api, target, name, label):
 
 def test_bad_bodies_names_and_conditions(api, target, name):
     path = f"/api/profiles/{name}"
-    assert api.http.put(path, content=b"{not json").status_code == 400
+    assert api.http.put(path, content=b"{not json", headers={"Content-Type": "application/json"}).status_code == 400
+    assert api.http.put(path, content=b"{not json").status_code == 415
     assert api.http.put(path, content=b"").status_code == 400
     assert api.http.put(path, json=[1, 2]).status_code == 400
     for bad in ("-leading-dash", "dots.json", "x" * 64, "sp%20ace"):

@@ -1,0 +1,123 @@
+"""No secret reaches a log, a status body, the deployment log or durable history (issue 11).
+
+A devhost of its own, with a function key nobody else uses, runs a full deployment against the ARM
+emulator and Azurite. Then every place an operator or an attacker with read access could look is
+searched for each secret the stack holds: the function key, the storage account key, the bearer token
+the app sends to Resource Manager, and any SAS signature.
+
+Out of scope here: the `?code=` query string in devhost's access log (redacted by devhost itself), so
+the API is called with the key in the `x-functions-key` header, as the docs show.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from gateway.credentials import EMULATOR_TOKEN, StaticTokenCredential
+from scripts import stack
+from scripts.seed import Seeder, Target
+from tests.conftest import TEST_TIME_SCALE
+from tests.e2e.conftest import SUBSCRIPTION_ID, spec_for
+from tests.support.api import DeployerApi
+
+pytestmark = pytest.mark.e2e
+
+SAS_SIGNATURE = re.compile(r"[?&]sig=[A-Za-z0-9%+/=]{20,}")
+
+
+@pytest.fixture(scope="module")
+def keyed_devhost(arm_emulator, azurite, tmp_path_factory):
+    state = tmp_path_factory.mktemp("secret-devhost")
+    function_key = "fk-" + secrets.token_urlsafe(24)
+    settings = {
+        "ARM_ENDPOINT": arm_emulator.endpoint,
+        "ARM_CA_BUNDLE": str(arm_emulator.ca_bundle),
+        "ARM_CREDENTIAL": "emulator",
+        "ARM_POLLING_INTERVAL_SECONDS": "0.05",
+        "AzureWebJobsStorage": azurite.connection_string,
+        "FUNCTION_KEY": function_key,
+        "TIME_SCALE": str(TEST_TIME_SCALE),
+    }
+    host = stack.start_devhost(stack.ROOT, settings, time_scale=TEST_TIME_SCALE, log_path=state / "devhost.log",
+                               extra_args=["--state-dir", str(state / "state")])
+    yield host, state / "state"
+    host.stop()
+
+
+def secrets_of_the_stack(function_key: str) -> dict[str, str]:
+    found = {
+        "function key": function_key,
+        "storage account key": stack.AZURITE_KEY,
+        "storage account key (URL-encoded)": quote(stack.AZURITE_KEY, safe=""),
+        "ARM bearer token": EMULATOR_TOKEN,
+    }
+    assert all(len(value) >= 16 for value in found.values())  # long enough not to match by chance
+    return found
+
+
+def leaks(places: dict[str, str], function_key: str) -> list[str]:
+    found = []
+    for place, text in places.items():
+        for secret_name, secret in secrets_of_the_stack(function_key).items():
+            if secret in text:
+                found.append(f"{secret_name} in {place}")
+        if SAS_SIGNATURE.search(text):
+            found.append(f"a SAS signature in {place}")
+    return found
+
+
+def files_under(folder: Path) -> dict[str, str]:
+    return {str(path): path.read_bytes().decode("utf-8", errors="replace")
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_a_full_deployment_leaves_no_secret_in_any_log_status_or_history(keyed_devhost, arm_emulator):
+    host, durable_state = keyed_devhost
+    target = Target(SUBSCRIPTION_ID, f"rg-secrets-{secrets.token_hex(4)}")
+    seeder = Seeder(StaticTokenCredential(), target, arm_emulator.endpoint, str(arm_emulator.ca_bundle),
+                    polling_interval=0.02)
+    images = seeder.everything(("1.0.0", "1.1.0"))
+    api = DeployerApi(host.url, host.function_key)
+
+    first = api.deploy(spec_for(target, images[0]))
+    assert api.wait(first)["status"] == "Succeeded", api.log(first)
+    second = api.deploy(spec_for(target, images[1]))
+    assert api.wait(second)["status"] == "Succeeded", api.log(second)
+    # A refused request and an unknown id, whose answers quote what was sent.
+    assert api.http.post("/api/deployments", json={"subscriptionId": host.function_key}).status_code == 400
+    assert api.http.get(f"/api/deployments/{host.function_key}").status_code == 404
+
+    places = {
+        "devhost log": host.log_path.read_text(errors="replace"),
+        "ARM emulator log": arm_emulator.log_path.read_text(errors="replace"),
+        "ARM emulator request log": str(arm_emulator_requests(arm_emulator)),
+        **{f"status of {d}": api.http.get(f"/api/deployments/{d}").text for d in (first, second)},
+        "deployment list": api.http.get("/api/deployments").text,
+        **{f"deployment log of {d}": api.log(d) for d in (first, second)},
+        **{f"durable state {name}": text for name, text in files_under(durable_state).items()},
+    }
+    assert first in places["deployment list"] and "Tagging VMSS" in places[f"deployment log of {second}"]
+    assert any(first in text for name, text in places.items() if name.startswith("durable state"))
+    assert leaks(places, host.function_key) == []
+
+
+def arm_emulator_requests(arm_emulator) -> list:
+    import ssl
+
+    import httpx
+
+    with httpx.Client(base_url=arm_emulator.endpoint, timeout=30,
+                      verify=ssl.create_default_context(cafile=str(arm_emulator.ca_bundle))) as client:
+        return client.get("/_emulator/requests").json()
+
+
+def test_the_search_finds_a_secret_where_there_is_one():
+    key = "fk-" + "k" * 30
+    assert leaks({"a log": f"GET /x?code=ok {key}"}, key) == ["function key in a log"]
+    assert leaks({"a log": f"Authorization: Bearer {EMULATOR_TOKEN}"}, key) == ["ARM bearer token in a log"]
+    assert leaks({"a log": "https://a.blob/c?sv=2025&sig=" + "A" * 43 + "%3D"}, key) == ["a SAS signature in a log"]
