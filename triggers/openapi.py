@@ -129,8 +129,7 @@ _BODY_REFUSALS: dict[int, Answer] = {400: ErrorResponse, 413: ErrorResponse, 415
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "dashboard", "The status page: one self-contained HTML page (CONTRACT §8)",
-              responses={200: "html"}, parameters=(Parameter("code", "the function key, for a browser"),),
-              tags=("status page",)),
+              responses={200: "html"}, tags=("status page",)),
     Operation("POST", "deployments", "Start a blue/green deployment", request=DeploymentSpec,
               responses={202: DeploymentAccepted, **_BODY_REFUSALS, 409: DeploymentConflict}),
     Operation("GET", "deployments", "List deployments, newest first", responses={200: DeploymentList,

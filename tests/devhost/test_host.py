@@ -69,7 +69,10 @@ def test_sdk_client_inside_the_host_raises_events_lists_terminates_and_purges(ho
     assert host.wait(a)["output"] == ['{"x": 1}', "[1, 2]"]
     assert op("list", prefix=prefix, runtimeStatus=["Running"])["result"] == [b]
     assert sorted(op("list", prefix=prefix)["result"]) == sorted([a, b])
-    assert a in op("all")["result"]
+    # The SDK's get_status_all reads one page (it ignores the continuation token), as on Azure: the
+    # page holds this instance unless earlier tests of this host filled it.
+    first_page = op("all")["result"]
+    assert a in first_page or len(first_page) == 100
     op("suspend", id=b)
     host.wait(b, until=("Suspended",))
     op("resume", id=b)

@@ -355,7 +355,7 @@ def test_malformed_events_in_a_batch_stop_neither_the_delivery_nor_the_good_even
         event(),  # the good one, last
     ]
     response = httpx.post(f"{devhost.url}/runtime/webhooks/eventgrid", params={"functionName": FUNCTION_NAME},
-                          json=batch, headers={"aeg-event-type": "Notification", "x-functions-key": devhost.function_key},
+                          json=batch, headers={"aeg-event-type": "Notification", "x-functions-key": devhost.eventgrid_key},
                           timeout=60)
     assert response.status_code < 500, response.text
     view = api.wait(deployment_instance_id(name, version))
