@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -18,6 +20,8 @@ from gateway.storage import (
     TargetLocks,
     claim_target,
 )
+
+HOST_JSON = Path(__file__).resolve().parents[2] / "host.json"
 
 # -- deployment logs -------------------------------------------------------------------------------
 
@@ -197,6 +201,13 @@ def test_a_claim_whose_post_died_before_starting_frees_the_target_at_its_start_d
     clock.now += CLAIM_START_DEADLINE + timedelta(seconds=1)
     assert asyncio.run(claim_target(orchestrations, locks, key, "next")) is None
     assert locks.holder(key) == "next"
+
+
+def test_a_claim_outlives_every_post_that_could_still_start_its_orchestration():
+    # No invocation outlives host.json's functionTimeout: past it, the claimer cannot start any more.
+    hours, minutes, seconds = json.loads(HOST_JSON.read_text())["functionTimeout"].split(":")
+    function_timeout = timedelta(hours=int(hours), minutes=int(minutes), seconds=float(seconds))
+    assert CLAIM_START_DEADLINE >= function_timeout
 
 
 def test_lock_release_by_non_owner_is_ignored_and_by_owner_frees_it(blob_service, unique):
