@@ -32,6 +32,7 @@ class StepStatus(StrEnum):
 SETUP: Final = "Setup"
 UPGRADE: Final = "Upgrade"
 APPROVAL: Final = "Approval"
+RESCALE: Final = "Rescale"  # orchestration version 2 on: the tested size restored after the approval
 SWAP: Final = "Swap"
 SCALE_DOWN_DELAY: Final = "ScaleDownDelay"
 DOWNSIZE: Final = "Downsize"

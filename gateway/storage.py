@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from azure.core import MatchConditions
@@ -129,20 +129,35 @@ class DeploymentLogs:
 # -- target locks ---------------------------------------------------------------------------------
 
 
+# How long after its claim a holder whose orchestration cannot be found yet still counts as live. The
+# POST claims the lock, then starts the orchestration under the same id; on a loaded host that start
+# can take any time up to the invocation's end, and an invocation cannot outlive host.json's
+# `functionTimeout` (10 minutes). A claim whose POST died before starting holds the target no longer.
+CLAIM_START_DEADLINE = timedelta(minutes=10)
+_START_BY = "startby"  # blob metadata: the instant (ISO, UTC) by which the owner's orchestration exists
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class TargetLocks:
     """One deployment at a time per target: a blob `locks/<key>` whose content is the owner's id.
 
     `acquire` is race-safe without leases: the blob is created with `If-None-Match: *` and taken over
     with `If-Match: <etag of the holder read>`, so of two concurrent acquirers exactly one wins and the
     other sees the winner. A holder for which `is_alive(holder)` is False is taken over, so a lock can
-    never stay stuck after a crash or termination. A lock younger than `grace_seconds` (default 5 s,
-    by the blob's Last-Modified) counts as alive whatever `is_alive` says: its owner took it just before
-    starting its orchestration, which may not be visible yet, and must not be taken over in that gap.
+    never stay stuck after a crash or termination. Until the start deadline the claim wrote with it
+    (`start_deadline` after the claim, by the claimer's clock) a holder counts as alive whatever
+    `is_alive` says: its owner took the lock before starting its orchestration, which may not be
+    visible yet however slow the host, and must not be taken over in that gap.
     """
 
-    def __init__(self, blob_service: BlobServiceClient, grace_seconds: float = 5.0) -> None:
+    def __init__(self, blob_service: BlobServiceClient, start_deadline: timedelta = CLAIM_START_DEADLINE,
+                 clock: Callable[[], datetime] = _utc_now) -> None:
         self._container = _Container(blob_service, LOCKS_CONTAINER)
-        self.grace_seconds = grace_seconds
+        self.start_deadline = start_deadline
+        self._clock = clock
 
     @staticmethod
     def target_key(subscription_id: str, resource_group: str, infrastructure_id: str) -> str:
@@ -150,12 +165,21 @@ class TargetLocks:
         return target_key(subscription_id, resource_group, infrastructure_id)
 
     def _read(self, key: str) -> tuple[str, str, datetime | None] | None:
+        """The holder, the blob's etag, and the holder's start deadline."""
         try:
             downloader = self._container.blob(key).download_blob()
             content = downloader.readall().decode("utf-8").strip()
         except ResourceNotFoundError:
             return None
-        return content, downloader.properties.etag, downloader.properties.last_modified
+        properties = downloader.properties
+        start_by = (properties.metadata or {}).get(_START_BY)
+        if start_by:
+            deadline: datetime | None = datetime.fromisoformat(start_by).astimezone(UTC)
+        elif properties.last_modified is not None:  # a lock written before start deadlines were recorded
+            deadline = properties.last_modified.astimezone(UTC) + self.start_deadline
+        else:
+            deadline = None
+        return content, properties.etag, deadline
 
     def holder(self, key: str) -> str | None:
         current = self._read(key)
@@ -167,36 +191,34 @@ class TargetLocks:
         owner: str,
         is_alive: Callable[[str], bool],
         *,
-        grace_seconds: float | None = None,
+        honour_start_deadline: bool = True,
     ) -> str | None:
-        """None when `owner` holds the lock now (also when it held it already); else the live holder's id."""
+        """None when `owner` holds the lock now (also when it held it already); else the live holder's id.
+
+        `honour_start_deadline=False` is for a holder known to have run and ended: taken over at once.
+        """
         if not owner:
             raise ValueError("owner is required")
-        grace = self.grace_seconds if grace_seconds is None else grace_seconds
         blob = self._container.blob(key)
         for _attempt in range(20):
+            metadata = {_START_BY: (self._clock() + self.start_deadline).astimezone(UTC).isoformat()}
             try:
-                blob.upload_blob(owner.encode("utf-8"), match_condition=MatchConditions.IfMissing)
+                blob.upload_blob(owner.encode("utf-8"), metadata=metadata, match_condition=MatchConditions.IfMissing)
                 return None
             except (ResourceExistsError, ResourceModifiedError):
                 pass
             current = self._read(key)
             if current is None:
                 continue  # released meanwhile: try to create again
-            holder, etag, last_modified = current
+            holder, etag, start_by = current
             if holder == owner:
                 return None
-            young = (
-                grace > 0
-                and last_modified is not None
-                and (datetime.now(UTC) - last_modified.astimezone(UTC)).total_seconds() < grace
-            )
-            if holder and (young or is_alive(holder)):
+            starting = honour_start_deadline and start_by is not None and self._clock() < start_by
+            if holder and (starting or is_alive(holder)):
                 return holder
             try:
-                blob.upload_blob(
-                    owner.encode("utf-8"), overwrite=True, etag=etag, match_condition=MatchConditions.IfNotModified
-                )
+                blob.upload_blob(owner.encode("utf-8"), overwrite=True, metadata=metadata, etag=etag,
+                                 match_condition=MatchConditions.IfNotModified)
                 return None
             except (ResourceModifiedError, ResourceNotFoundError, ResourceExistsError):
                 time.sleep(0.01)
@@ -238,10 +260,10 @@ async def holder_state(client: OrchestrationStatuses, instance_id: str) -> str:
 async def claim_target(client: OrchestrationStatuses, locks: TargetLocks, key: str, owner: str) -> str | None:
     """Take the lock for `owner`; None when it now holds it, else the id of the live holder.
 
-    The holder is live only while its orchestration runs: that is what keeps the lock from staying stuck
+    The holder is live while its orchestration runs: that is what keeps the lock from staying stuck
     after a failure, a termination or a crash. A holder whose orchestration is not found yet may be one
-    that has just claimed the lock and is about to start: the lock's grace period covers it. One that
-    ran and ended is taken over at once.
+    that has claimed the lock and not yet started it, however slowly: it stays live until the start
+    deadline its claim recorded (`CLAIM_START_DEADLINE`). One that ran and ended is taken over at once.
     """
     holder = await asyncio.to_thread(locks.holder, key)
     state = await holder_state(client, holder) if holder and holder != owner else "unknown"
@@ -250,8 +272,8 @@ async def claim_target(client: OrchestrationStatuses, locks: TargetLocks, key: s
         # A holder that appeared after our check is presumed live: refusing is the safe side.
         return state == "running" if candidate == holder else True
 
-    grace = 0.0 if state == "ended" else None
-    return await asyncio.to_thread(lambda: locks.acquire(key, owner, alive, grace_seconds=grace))
+    honour = state != "ended"
+    return await asyncio.to_thread(lambda: locks.acquire(key, owner, alive, honour_start_deadline=honour))
 
 
 # -- profiles -------------------------------------------------------------------------------------

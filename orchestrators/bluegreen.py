@@ -51,10 +51,11 @@ from domain.rollout import (
     version_order_skip,
 )
 from domain.spec import DeploymentSpec, parse_spec
-from domain.steps import DeploymentStatus, StepStatus, plan_steps
+from domain.steps import DeploymentStatus, StepStatus
 from domain.tags import BLUE, GREEN, new_scale_set_tags
 from domain.view import CapacityView, DeploymentView, iso_instant, planned_view, utc
 from orchestrators.steady_state_wait import RETRY
+from orchestrators.versions import flow_version
 
 bp = df.Blueprint()
 
@@ -117,8 +118,10 @@ class BlueGreenDeployment:
         self.id = self.input.deployment_id
         self.sub = self.spec.subscription_id
         self.rg = self.spec.resource_group
+        self.flow = flow_version(context.version)  # an instance runs the steps of the version it started as
+        self.plan = self.flow.plan(self.spec)
         self.view: DeploymentView = planned_view(
-            plan_steps(self.spec), subscription_id=self.sub, resource_group=self.rg,
+            self.plan, subscription_id=self.sub, resource_group=self.rg,
             infrastructure_id=self.spec.infrastructure_id, source=self.source.to_json())
         self.prod_pool_id = ""
         self.stage_pool_id = ""
@@ -135,9 +138,9 @@ class BlueGreenDeployment:
             downsize_old_vmss=self.spec.downsize_old_vmss)
 
     def step_table(self) -> dict[str, Step]:
-        """Each step of `plan_steps` and the method that runs it: a version switch can pick another table."""
-        return {S.SETUP: self.setup, S.UPGRADE: self.upgrade, S.APPROVAL: self.approval, S.SWAP: self.swap,
-                S.SCALE_DOWN_DELAY: self.scale_down_delay, S.DOWNSIZE: self.downsize}
+        """Each step any version plans (orchestrators/versions.py) and the method that runs it."""
+        return {S.SETUP: self.setup, S.UPGRADE: self.upgrade, S.APPROVAL: self.approval, S.RESCALE: self.rescale,
+                S.SWAP: self.swap, S.SCALE_DOWN_DELAY: self.scale_down_delay, S.DOWNSIZE: self.downsize}
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -198,7 +201,7 @@ class BlueGreenDeployment:
             return self.view.to_status()
         table = self.step_table()
         try:
-            for name in plan_steps(self.spec):
+            for name in self.plan:
                 yield from self.step(name, table[name])
             outcome = self.finish(DeploymentStatus.SUCCEEDED, None)
             yield self.log(f"Deployment succeeded: [{self.new_name}] serves prod backend pool:"
@@ -363,7 +366,8 @@ class BlueGreenDeployment:
             purpose="healthy in the prod backend pool" if require_latest_model else "steady state",
             health_monitored=self.health_monitored if name == self.new_name else None,
             at_least_target=at_least_target)
-        result = yield self.ctx.call_sub_orchestrator(request.orchestration, request.to_json(), wait_id)
+        result = yield self.ctx.call_sub_orchestrator(request.orchestration, request.to_json(), wait_id,
+                                                      version=self.flow.wait_version)
         counts = InstanceCounts.from_json(result["counts"])
         self.publish(wait_instance_id=None, capacity=CapacityView.of(counts, target))
         if not result["steady"]:
@@ -395,14 +399,18 @@ class BlueGreenDeployment:
 
     # -- Swap -------------------------------------------------------------------------------
 
+    def rescale(self, step: str = S.RESCALE):
+        """The new scale set waited for approval in the stage pool, without load, maybe for hours:
+        whatever shrank it meanwhile, it goes into prod at the size that was tested."""
+        assert self.new_name
+        resized = yield self.call(self.resize(self.new_name, self.target))
+        if resized.get("previous_capacity", self.target) != self.target:
+            yield from self.wait_steady(step, self.new_name, self.target, require_latest_model=False)
+
     def swap(self):
         assert self.new_name
-        if self.approval_required:
-            # The new scale set waited for approval in the stage pool, without load, maybe for hours:
-            # whatever shrank it meanwhile, it goes into prod at the size that was tested.
-            resized = yield self.call(self.resize(self.new_name, self.target))
-            if resized.get("previous_capacity", self.target) != self.target:
-                yield from self.wait_steady(S.SWAP, self.new_name, self.target, require_latest_model=False)
+        if self.approval_required and S.RESCALE not in self.plan:  # version 1: the rescale opens the swap
+            yield from self.rescale(S.SWAP)
         yield from self.attach_autoscale(AutoscaleAttach.BEFORE_SWAP_ROUTING)
         yield self.call(self.route(self.new_name, [self.stage_pool_id], [self.prod_pool_id], BLUE))
         # Verified, not assumed: the new instances serve prod before the old ones leave it. Its autoscale

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from gateway.errors import PreconditionFailed
-from gateway.storage import DeploymentLogs, EventMarkers, ProfileStore, TargetLocks
+from gateway.storage import (
+    CLAIM_START_DEADLINE,
+    DeploymentLogs,
+    EventMarkers,
+    ProfileStore,
+    TargetLocks,
+    claim_target,
+)
+
+HOST_JSON = Path(__file__).resolve().parents[2] / "host.json"
 
 # -- deployment logs -------------------------------------------------------------------------------
 
@@ -98,7 +111,7 @@ def test_lock_concurrent_acquire_from_threads_exactly_one_wins(blob_service, uni
 
 
 def test_lock_concurrent_takeover_of_a_dead_holder_exactly_one_wins(blob_service, unique):
-    locks = TargetLocks(blob_service, grace_seconds=0)
+    locks = TargetLocks(blob_service, start_deadline=timedelta(0))
     key = f"sub/rg/takeover-{unique}"
     assert locks.acquire(key, "dead", _alive()) is None
     owners = [f"dep-{i}" for i in range(6)]
@@ -121,20 +134,80 @@ def test_lock_concurrent_takeover_of_a_dead_holder_exactly_one_wins(blob_service
 
 
 def test_lock_dead_holder_is_taken_over(blob_service, unique):
-    locks = TargetLocks(blob_service, grace_seconds=0)
+    locks = TargetLocks(blob_service, start_deadline=timedelta(0))
     key = f"sub/rg/dead-{unique}"
     assert locks.acquire(key, "crashed", _alive("crashed")) is None
     assert locks.acquire(key, "next", _alive("next")) is None
     assert locks.holder(key) == "next"
 
 
-def test_lock_young_holder_counts_as_alive_during_the_grace_period(blob_service, unique):
-    locks = TargetLocks(blob_service, grace_seconds=30)
+class ManualClock:
+    """The lock's clock, moved by the test: no test waits for a deadline in real time."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Orchestrations:
+    """The Durable client as the claim sees it: an instance's runtime status, or None (not found)."""
+
+    def __init__(self) -> None:
+        self.runtime: dict[str, str] = {}
+
+    async def get_status(self, instance_id: str):
+        runtime = self.runtime.get(instance_id)
+        return SimpleNamespace(runtime_status=runtime) if runtime else None
+
+
+def test_lock_a_holder_still_starting_counts_as_alive_until_its_start_deadline(blob_service, unique):
+    clock = ManualClock()
+    locks = TargetLocks(blob_service, start_deadline=timedelta(seconds=30), clock=clock)
     key = f"sub/rg/young-{unique}"
     assert locks.acquire(key, "starting", _alive()) is None
     # Its orchestration is not visible yet (is_alive False), but the lock was just taken.
+    clock.now += timedelta(seconds=29)
     assert locks.acquire(key, "other", _alive()) == "starting"
-    assert locks.acquire(key, "other", _alive(), grace_seconds=0) is None
+    clock.now += timedelta(seconds=2)
+    assert locks.acquire(key, "other", _alive()) is None
+
+
+def test_a_claim_whose_orchestration_starts_slowly_is_not_taken_over_by_a_second_post(blob_service, unique):
+    # Two POSTs for one target on a loaded host: the first claimed the lock and its start_new has not
+    # returned yet, whatever the time that takes (it once lost the lock after 5 s and both got 202).
+    clock = ManualClock()
+    locks = TargetLocks(blob_service, clock=clock)
+    orchestrations = Orchestrations()
+    key = f"sub/rg/slow-{unique}"
+    assert asyncio.run(claim_target(orchestrations, locks, key, "first")) is None
+    clock.now += CLAIM_START_DEADLINE - timedelta(seconds=1)
+    assert asyncio.run(claim_target(orchestrations, locks, key, "second")) == "first"
+    orchestrations.runtime["first"] = "Running"  # started at last: live for as long as it runs
+    clock.now += timedelta(hours=6)
+    assert asyncio.run(claim_target(orchestrations, locks, key, "second")) == "first"
+    orchestrations.runtime["first"] = "Completed"  # ended without releasing: taken over at once
+    assert asyncio.run(claim_target(orchestrations, locks, key, "second")) is None
+    assert locks.holder(key) == "second"
+
+
+def test_a_claim_whose_post_died_before_starting_frees_the_target_at_its_start_deadline(blob_service, unique):
+    clock = ManualClock()
+    locks = TargetLocks(blob_service, clock=clock)
+    orchestrations = Orchestrations()
+    key = f"sub/rg/crashed-{unique}"
+    assert asyncio.run(claim_target(orchestrations, locks, key, "crashed")) is None
+    clock.now += CLAIM_START_DEADLINE + timedelta(seconds=1)
+    assert asyncio.run(claim_target(orchestrations, locks, key, "next")) is None
+    assert locks.holder(key) == "next"
+
+
+def test_a_claim_outlives_every_post_that_could_still_start_its_orchestration():
+    # No invocation outlives host.json's functionTimeout: past it, the claimer cannot start any more.
+    hours, minutes, seconds = json.loads(HOST_JSON.read_text())["functionTimeout"].split(":")
+    function_timeout = timedelta(hours=int(hours), minutes=int(minutes), seconds=float(seconds))
+    assert CLAIM_START_DEADLINE >= function_timeout
 
 
 def test_lock_release_by_non_owner_is_ignored_and_by_owner_frees_it(blob_service, unique):

@@ -56,6 +56,7 @@ class Task:
     payload: Any = None
     result: Any = None
     cancelled: bool = False
+    version: str | None = None  # a sub-orchestration's explicit version
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -64,8 +65,9 @@ class Task:
 class FakeContext:
     instance_id = "dep-1"
 
-    def __init__(self, payload: dict[str, Any]) -> None:
+    def __init__(self, payload: dict[str, Any], version: str | None = None) -> None:
         self._payload = payload
+        self.version = version  # the orchestration version the instance started as (context.version)
         self.current_utc_datetime = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
         self.custom_status: Any = None
         self.continued_with: Any = None
@@ -82,8 +84,9 @@ class FakeContext:
     def call_activity(self, name: str, payload: Any) -> Task:
         return Task("activity", name, payload)
 
-    def call_sub_orchestrator(self, name: str, payload: Any, instance_id: str | None = None) -> Task:
-        return Task("sub", name, payload)
+    def call_sub_orchestrator(self, name: str, payload: Any, instance_id: str | None = None,
+                              version: str | None = None) -> Task:
+        return Task("sub", name, payload, version=version)
 
     def create_timer(self, at: datetime) -> Task:
         return Task("timer", "timer", at)
@@ -160,10 +163,12 @@ class Azure:
         return [t for t in self.calls if t.kind in ("activity", "sub") and (name is None or t.name == name)]
 
 
-def run(azure: Azure, *, source: str = "http", **spec_overrides: Any) -> tuple[dict[str, Any], FakeContext]:
-    """Run a whole deployment against `azure`; returns its outcome and the context (custom status)."""
+def run(azure: Callable[[Task], Any], *, source: str = "http", version: str | None = None,
+        **spec_overrides: Any) -> tuple[dict[str, Any], FakeContext]:
+    """Run a whole deployment of orchestration `version` against `azure`; returns its outcome and the
+    context (custom status)."""
     payload = DeploymentInput("dep-1", spec(**spec_overrides), "key", Source(kind=source).to_json()).to_json()
-    context = FakeContext(payload)
+    context = FakeContext(payload, version)
     return drive(BlueGreenDeployment(context).run(), context, azure), context
 
 

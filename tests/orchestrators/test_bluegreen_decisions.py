@@ -15,6 +15,7 @@ class RecordedContext:
     """Just enough of DurableOrchestrationContext to build the deployment state (no replay)."""
 
     instance_id = "dep-1"
+    version = None  # started before versioning: the flow of version 1
 
     def __init__(self, payload: dict) -> None:
         self._payload = payload

@@ -1,0 +1,64 @@
+"""The orchestration versions of `bluegreen_deployment` this app still runs, and what differs between them.
+
+Durable Functions stamps each new instance with host.json's `extensions.durableTask.defaultVersion`
+and the instance keeps it for life (`context.version`). Replaying an instance on code whose steps
+differ from the ones it recorded fails it (a nondeterminism error), so a change to the order or the
+set of steps, or to what a step yields, ships as a new version: a new entry here, host.json's
+`defaultVersion` set to it, and the older entries kept for as long as instances of them may exist
+(docs/deploy-to-azure.md, "Shipping an orchestrator change"). Each entry has a recorded history that
+tests/orchestrators/test_versions.py replays on today's code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from domain import steps as S
+from domain.spec import DeploymentSpec
+from domain.steps import plan_steps
+
+
+@dataclass(frozen=True)
+class FlowVersion:
+    """What an instance of one orchestration version runs."""
+
+    plan: Callable[[DeploymentSpec], list[str]]  # its steps, in order: each a key of `step_table()`
+    wait_version: str  # the explicit version of the steady_state_wait sub-orchestrations it starts
+
+
+def rescale_as_its_own_step(spec: DeploymentSpec) -> list[str]:
+    """Version 2: after an approval, bringing the new scale set back to its tested size is a step of
+    its own instead of the start of Swap. The approval may wait hours, and whatever shrank the idle scale
+    set meanwhile is undone and waited out before anything touches prod: version 1 showed that wait as
+    `Swap` Running (and a timeout there as a failed Swap) while prod was not touched at all."""
+    steps = plan_steps(spec)
+    if S.APPROVAL in steps:
+        steps.insert(steps.index(S.APPROVAL) + 1, S.RESCALE)
+    return steps
+
+
+VERSION_1 = FlowVersion(plan=plan_steps, wait_version="1")
+VERSION_2 = FlowVersion(plan=rescale_as_its_own_step, wait_version="1")
+
+# Keys are `context.version`: None is an instance started before host.json had a defaultVersion
+# (the flow of version 1). The newest key is host.json's defaultVersion (tests/orchestrators/test_versions.py).
+FLOWS: dict[str | None, FlowVersion] = {
+    None: VERSION_1,
+    "1": VERSION_1,
+    "2": VERSION_2,
+}
+
+
+class UnsupportedVersion(Exception):
+    def __init__(self, version: str | None) -> None:
+        known = ", ".join(repr(v) for v in FLOWS)
+        super().__init__(f"orchestration version {version!r} is not one this app runs (it runs {known})")
+
+
+def flow_version(version: str | None) -> FlowVersion:
+    """The flow an instance of `version` runs; an unknown version fails it at once, before any step."""
+    try:
+        return FLOWS[version]
+    except KeyError:
+        raise UnsupportedVersion(version) from None

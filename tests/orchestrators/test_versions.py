@@ -1,0 +1,182 @@
+"""Orchestration versions (orchestrators/versions.py): a history recorded under each version the app
+still runs replays on today's code, as Durable replays an instance in flight after a release.
+
+A recorded history (tests/orchestrators/histories/<version>.json) is the list of tasks the orchestrator
+yielded, each with the answer it got. Replay feeds those answers back and fails as Durable's replay
+does when the code yields another task than the one recorded (a nondeterminism error on Azure).
+
+Adding a version: add its entry to `FLOWS`, set host.json's defaultVersion to it, and record its
+history once: `.venv/bin/python -m tests.orchestrators.test_versions <version>`. Never re-record the
+history of an existing version: it is what instances in flight have recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devhost.versioning import compare_versions
+from orchestrators.versions import FLOWS, UnsupportedVersion, flow_version
+from tests.orchestrators.driver import Azure, Task, autoscale_of, run, summary
+
+HISTORIES = Path(__file__).parent / "histories"
+HOST_JSON = Path(__file__).resolve().parents[2] / "host.json"
+UNVERSIONED = "unversioned"  # the file of version None: instances started before versioning existed
+
+# Every step and every kind of task: an approval, an old autoscale setting to carry over, a scale-down
+# delay, and a new scale set that shrank while the approval waited (so it is resized and waited for).
+SCENARIO: dict[str, Any] = {"approval": {"required": True, "timeoutMinutes": 60}, "scaleDownDelaySeconds": 300}
+
+
+def scripted_azure() -> Azure:
+    resizes_of_new: list[int] = []
+
+    def resize(payload: dict[str, Any]) -> dict[str, Any]:
+        previous = payload["capacity"]
+        if payload["name"] == "web__2":
+            resizes_of_new.append(payload["capacity"])
+            previous = 0 if len(resizes_of_new) == 1 else 1  # created at 0; shrank to 1 during the approval
+        return {**summary(payload["name"], payload["capacity"]), "previous_capacity": previous}
+
+    return Azure(autoscale=autoscale_of("web__1"), events={"approval": {"decision": "approve"}},
+                 answers={"resize_scale_set": resize})
+
+
+def file_of(version: str | None) -> Path:
+    return HISTORIES / f"{UNVERSIONED if version is None else version}.json"
+
+
+def shape(task: Task) -> dict[str, Any]:
+    """What Durable's replay matches a yielded task against: its kind and name (and a task_any's tasks)."""
+    if task.kind == "any":
+        return {"kind": "any", "tasks": [shape(t) for t in task.payload]}
+    return {"kind": task.kind, "name": task.name}
+
+
+class Recorder:
+    def __init__(self, azure: Azure) -> None:
+        self.azure = azure
+        self.history: list[dict[str, Any]] = []
+
+    def __call__(self, task: Task) -> Any:
+        answer = self.azure(task)
+        if task.kind == "any":
+            winner = task.payload.index(answer)
+            self.history.append({**shape(task), "winner": winner, "result": answer.result})
+        else:
+            self.history.append({**shape(task), "answer": answer})
+        return answer
+
+
+class Replayer:
+    def __init__(self, history: list[dict[str, Any]]) -> None:
+        self.history = list(history)
+        self.position = 0
+
+    def __call__(self, task: Task) -> Any:
+        assert self.position < len(self.history), f"yielded {shape(task)} after the recorded history ended"
+        recorded = self.history[self.position]
+        expected = {k: v for k, v in recorded.items() if k not in ("answer", "winner", "result")}
+        assert shape(task) == expected, f"task {self.position}: today's code yields {shape(task)}, " \
+                                        f"the history recorded {expected}"
+        self.position += 1
+        if task.kind == "any":
+            winner = task.payload[recorded["winner"]]
+            winner.result = recorded["result"]
+            return winner
+        return recorded["answer"]
+
+
+def outcome_of(result: dict[str, Any]) -> dict[str, Any]:
+    return {"status": result["status"], "steps": [[s["name"], s["status"]] for s in result["steps"]]}
+
+
+def record(version: str | None) -> dict[str, Any]:
+    recorder = Recorder(scripted_azure())
+    result, _ = run(recorder, version=version, **SCENARIO)
+    return {"version": version, "spec": SCENARIO, "history": recorder.history, "outcome": outcome_of(result)}
+
+
+def recorded_versions() -> list[str | None]:
+    return [json.loads(path.read_text())["version"] for path in sorted(HISTORIES.glob("*.json"))]
+
+
+def test_every_version_the_app_runs_has_a_recorded_history():
+    assert set(recorded_versions()) == set(FLOWS)
+
+
+@pytest.mark.parametrize("version", list(FLOWS), ids=lambda v: UNVERSIONED if v is None else f"v{v}")
+def test_a_history_recorded_under_each_version_replays_on_todays_code(version):
+    recorded = json.loads(file_of(version).read_text())
+    replayer = Replayer(recorded["history"])
+    result, _ = run(replayer, version=version, **recorded["spec"])
+    assert replayer.position == len(recorded["history"]), "today's code ended before the recorded history did"
+    assert outcome_of(result) == recorded["outcome"]
+
+
+def test_version_2_restores_the_tested_size_in_a_step_of_its_own_after_the_approval():
+    steps = {version: [name for name, _ in json.loads(file_of(version).read_text())["outcome"]["steps"]]
+             for version in (None, "1", "2")}
+    assert steps[None] == steps["1"] == ["Setup", "Upgrade", "Approval", "Swap", "ScaleDownDelay", "Downsize"]
+    assert steps["2"] == ["Setup", "Upgrade", "Approval", "Rescale", "Swap", "ScaleDownDelay", "Downsize"]
+
+
+def test_without_an_approval_versions_1_and_2_run_the_same_steps():
+    for version in ("1", "2"):
+        result, _ = run(Azure(), version=version)
+        assert [s["name"] for s in result["steps"]] == ["Setup", "Upgrade", "Swap", "Downsize"]
+
+
+def test_a_timeout_waiting_for_the_tested_size_fails_the_step_that_waited():
+    for version, step in (("1", "Swap"), ("2", "Rescale")):
+        azure = scripted_azure()
+        waits = iter([{"steady": True, "counts": None}, {"steady": False, "reason": "Timed out"}])
+
+        def wait(payload: dict[str, Any], waits=waits) -> dict[str, Any]:
+            answer = next(waits, None) or {"steady": True}
+            counts = {"total": payload["target"], "provisioned": payload["target"], "healthy": payload["target"],
+                      "failed": 0, "latest_model": payload["target"]}
+            return {"reason": None, **answer, "counts": counts}
+
+        azure.answers["steady_state_wait"] = wait
+        result, _ = run(azure, version=version, **SCENARIO)
+        assert result["status"] == "RolledBack" and result["error"] == f"{step}: Timed out", (version, result)
+
+
+def test_the_wait_sub_orchestrations_get_the_explicit_version_of_their_flow():
+    for version, flow in FLOWS.items():
+        azure = Azure()
+        run(azure, version=version)
+        assert {t.version for t in azure.activities("steady_state_wait")} == {flow.wait_version}
+
+
+def test_an_instance_of_a_version_the_app_does_not_run_fails_before_any_step():
+    with pytest.raises(UnsupportedVersion, match="'0.9'"):
+        flow_version("0.9")
+
+
+def test_host_json_stamps_the_newest_version_and_lets_a_worker_run_every_older_one():
+    durable = json.loads(HOST_JSON.read_text())["extensions"]["durableTask"]
+    default = durable["defaultVersion"]
+    versions = [v for v in FLOWS if v is not None]
+    assert default in FLOWS and all(compare_versions(v, default) <= 0 for v in versions)
+    # CurrentOrOlder: a worker runs its own version and every older one (a new worker finishes what an
+    # old one started); Reject: an instance newer than the worker waits for a new worker instead of
+    # failing, during a rolling upgrade. Both are what a rolling upgrade on Azure needs.
+    assert (durable["versionMatchStrategy"], durable["versionFailureStrategy"]) == ("CurrentOrOlder", "Reject")
+    # A worker refuses sub-orchestrations newer than its default: every wait version must be run-able.
+    assert all(compare_versions(flow.wait_version, default) <= 0 for flow in FLOWS.values())
+
+
+if __name__ == "__main__":  # record the history of a new version: python -m tests.orchestrators.test_versions 3
+    wanted = None if sys.argv[1] == UNVERSIONED else sys.argv[1]
+    target = file_of(wanted)
+    if target.exists():
+        sys.exit(f"{target} exists: the history of a version in use is never re-recorded")
+    HISTORIES.mkdir(exist_ok=True)
+    target.write_text(json.dumps(record(wanted), indent=1) + "\n")
+    print(f"recorded {target}")
