@@ -48,6 +48,8 @@ SCALE_SET_KEYS = TRACKED_KEYS | {"placement"}
 READ_ONLY_PROPS = {"provisioningState", "uniqueId", "timeCreated"}
 UPGRADE_MODES = {"manual": "Manual", "automatic": "Automatic", "rolling": "Rolling"}
 MAX_CAPACITY = 1000
+# Set by Compute on every model with an OS profile; only subscriptions with the Agentless feature may send it.
+GUEST_PROVISION_SIGNAL = "requireGuestProvisionSignal"
 
 
 @dataclass
@@ -285,7 +287,32 @@ class ComputeBackend:
                     typed(pool["id"], str, "loadBalancerBackendAddressPools.id")
                     if not self.emulator.network.pool_exists(pool["id"]):
                         raise InvalidResourceReference(pool["id"], vmss_id)
-        self.resolve_image((profile.get("storageProfile") or {}).get("imageReference"))
+        self._check_basic_load_balancers(profile, vmss_id)
+        version = self.resolve_image((profile.get("storageProfile") or {}).get("imageReference"))
+        if version is not None and version.image.os_state.lower() == "specialized" and profile.get("osProfile"):
+            # A specialized image keeps the source VM's accounts and computer name: Compute refuses to
+            # provision an OS profile onto it.
+            raise InvalidParameter("Parameter 'osProfile' is not allowed.", target="osProfile")
+
+    def _check_basic_load_balancers(self, profile: dict, vmss_id: str) -> None:
+        """A Basic SKU load balancer's backend pools hold the instances of ONE availability set or scale
+        set: a second scale set in any of its pools is refused (Standard has no such limit)."""
+        for pool_id, _, _ in nic_pool_refs(profile):
+            lb = self.emulator.network.balancer_of_pool(pool_id)
+            if lb is None or str((lb.body.get("sku") or {}).get("name") or "").lower() != "basic":
+                continue
+            lb_prefix = norm_id(lb.id) + "/backendaddresspools/"
+            for other in self.scale_sets.values():
+                if norm_id(other.id) == norm_id(vmss_id) or other.deleting:
+                    continue
+                models = [other.models.get(other.model_version)] + [
+                    other.models.get(i.model_version) for i in other.live_instances()]
+                if any(norm_id(ref).startswith(lb_prefix) for m in models if m for ref, _, _ in nic_pool_refs(m)):
+                    raise InvalidParameter(
+                        f"Load balancer '{lb.id}' has SKU Basic, whose backend pools can hold the instances of "
+                        f"one availability set or virtual machine scale set only; '{other.id}' is already in "
+                        f"them. Use a Standard SKU load balancer.",
+                        code="VmssAndBasicLoadBalancerPoolsAcrossScaleSets", target="loadBalancerBackendAddressPools")
 
     # ------------------------------------------------------------------ writes
     def put(self, ctx, sub: str, rg: str, name: str, body: dict) -> tuple[ScaleSet, bool, object]:
@@ -303,7 +330,14 @@ class ComputeBackend:
         self.validate(body, name, sub, rg)
         ss = self.scale_sets.get((sub, rg, name))
         created = ss is None
+        os_profile = body["properties"]["virtualMachineProfile"].get("osProfile")
         if created:
+            if isinstance(os_profile, dict) and os_profile.get(GUEST_PROVISION_SIGNAL) is not None:
+                # Every GET returns it; sending it back in a create is refused (Harness nulled it).
+                raise InvalidParameter(
+                    f"Parameter 'osProfile.{GUEST_PROVISION_SIGNAL}' is not valid because the "
+                    f"'Microsoft.Compute/Agentless' feature is not enabled for this subscription.",
+                    target=f"osProfile.{GUEST_PROVISION_SIGNAL}")
             _require_password_when_password_auth(body["properties"]["virtualMachineProfile"])
             ss = ScaleSet(sub, group.name, name, body, ctx.now)
             self.scale_sets[(sub, rg, name)] = ss
@@ -311,6 +345,9 @@ class ComputeBackend:
             from .exceptions import ScaleSetBeingDeleted
             raise ScaleSetBeingDeleted(ss.name)
         else:
+            if isinstance(os_profile, dict):
+                # Server-set: an update that sends back what a GET returned changes nothing.
+                os_profile.pop(GUEST_PROVISION_SIGNAL, None)
             _carry_secrets(ss.models[ss.model_version], body["properties"]["virtualMachineProfile"])
         op = self._apply(ctx, ss, body, created)
         return ss, created, op
@@ -562,6 +599,9 @@ class ComputeBackend:
                 out[k] = body[k]
         props = body.get("properties") or {}
         props["virtualMachineProfile"] = _without_secrets(ss.models[ss.model_version], expand_user_data)
+        os_profile = props["virtualMachineProfile"].get("osProfile")
+        if isinstance(os_profile, dict):
+            os_profile[GUEST_PROVISION_SIGNAL] = True
         props.setdefault("upgradePolicy", {"mode": "Manual"})
         props.setdefault("orchestrationMode", "Uniform")
         props["provisioningState"] = ss.provisioning_state
