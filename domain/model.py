@@ -66,13 +66,11 @@ class AutoscaleSnapshot(_Json):
     profiles: list[dict[str, Any]]
     tags: dict[str, str] = field(default_factory=dict)
     notifications: list[dict[str, Any]] = field(default_factory=list)
-
-    def default_profile(self) -> dict[str, Any] | None:
-        """The profile Azure's portal creates by default, else the first one."""
-        for profile in self.profiles:
-            if profile.get("name") in ("Auto created scale condition", "Profile1"):
-                return profile
-        return self.profiles[0] if self.profiles else None
+    # Carried through retarget and restore as the API returned them (REST-shaped), so nothing an
+    # operator configured is lost: `{"scaleMode": "Enabled", "scaleLookAheadTime": "PT5M"}`, `westus`.
+    predictive_autoscale_policy: dict[str, Any] | None = None
+    target_resource_location: str | None = None
+    # Which profile is the default one is decided in one place: `domain.capacity.default_profile`.
 
 
 @dataclass(frozen=True)
