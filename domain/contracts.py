@@ -72,6 +72,8 @@ class LineageInput(_Contract):
     subscription_id: str
     resource_group: str
     infrastructure_id: str
+    # When given, the active member is the one in this pool (CONTRACT §4), not the newest running one.
+    prod_pool_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,9 @@ class CreateScaleSetInput(_Contract):
     stage_pool_id: str
     stage_pool_name: str
     user_data: str | None = None
+    # The Key Vault secret id of a password-login base's admin password (the id only: the gateway
+    # reads the value inside the create call, so it never enters orchestration history).
+    admin_password_secret_id: str | None = None
 
 
 @dataclass(frozen=True)
