@@ -237,6 +237,7 @@ def up(time_scale: float, arm_port: int = 8443, devhost_port: int = 7071) -> dic
         "ARM_ENDPOINT": arm.endpoint,
         "ARM_CA_BUNDLE": str(arm.ca_bundle),
         "ARM_CREDENTIAL": "emulator",
+        "KEYVAULT_ENDPOINT": arm.endpoint,
         "FUNCTIONS_URL": f"http://{LOOPBACK}:{devhost_port}",
         "FUNCTION_KEY": DEFAULT_FUNCTION_KEY,
         "AzureWebJobsStorage": azurite.connection_string,
