@@ -289,6 +289,15 @@ class ComputeBackend:
                         raise InvalidResourceReference(pool["id"], vmss_id)
         self._check_basic_load_balancers(profile, vmss_id)
         version = self.resolve_image((profile.get("storageProfile") or {}).get("imageReference"))
+        location = str(body.get("location") or "").replace(" ", "").lower()
+        regions = {str(r.get("name") or "").replace(" ", "").lower() for r in version.target_regions()} \
+            if version is not None else set()
+        if version is not None and location not in regions:
+            # A scale set's disks are made from the replica in its own region: none, no scale set.
+            raise InvalidParameter(
+                f"The gallery image version '{version.id}' is not available in region '{body.get('location')}'. "
+                f"Please contact the image owner to replicate it to this region, or change the requested region.",
+                code="GalleryImageNotFound", target="imageReference")
         if version is not None and version.image.os_state.lower() == "specialized" and profile.get("osProfile"):
             # A specialized image keeps the source VM's accounts and computer name: Compute refuses to
             # provision an OS profile onto it.

@@ -92,6 +92,20 @@ def test_a_specialized_image_refuses_an_os_profile(compute, seed):
     assert created.virtual_machine_profile.os_profile is None
 
 
+def test_an_image_version_not_replicated_to_the_scale_sets_region_is_refused(compute, seed):
+    far = compute.gallery_image_versions.begin_create_or_update(
+        seed.rg, seed.gallery, seed.image, "2.0.0", cm.GalleryImageVersion(
+            location=LOCATION, publishing_profile=cm.GalleryImageVersionPublishingProfile(
+                target_regions=[cm.TargetRegion(name="East Asia")]))).result()
+    status = compute.gallery_image_versions.get(seed.rg, seed.gallery, seed.image, "2.0.0",
+                                                expand="ReplicationStatus").replication_status
+    assert [s.region for s in status.summary] == ["East Asia"]
+    with pytest.raises(HttpResponseError) as refused:
+        compute.virtual_machine_scale_sets.begin_create_or_update(
+            seed.rg, "far", scale_set(far.id, [seed.stage_pool], 0)).result()
+    assert refused.value.status_code == 400 and "not available in region" in refused.value.error.message
+
+
 # -- Basic SKU load balancers -------------------------------------------------------------------
 
 
