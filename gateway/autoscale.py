@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from azure.core.exceptions import ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.monitor.models import AutoscaleSettingResource
 
 from domain.model import AutoscaleSnapshot
@@ -76,7 +76,14 @@ def find_autoscale(
     Found anywhere in the subscription (one list call): a setting may live in another resource group
     than its target (a shared monitoring group, for example); `rg` is only a hint, looked at first.
     Azure holds at most one setting per target."""
-    settings = list(c.monitor(sub).autoscale_settings.list_by_subscription())
+    try:
+        settings = list(c.monitor(sub).autoscale_settings.list_by_subscription())
+    except HttpResponseError as exc:
+        if exc.status_code != 403:
+            raise
+        # The app's identity may read the target's resource group only (infra/ grants roles per
+        # group): settings kept elsewhere then stay invisible, as they are to that identity.
+        settings = list(c.monitor(sub).autoscale_settings.list_by_resource_group(rg))
     settings.sort(key=lambda s: _resource_group(s.id or "").lower() != rg.lower())
     for setting in settings:
         if same_id(setting.target_resource_uri, vmss_id):

@@ -31,6 +31,9 @@ param targetResourceGroups array = [
 @description('Resource group of the Compute Gallery whose image versions are deployed (this subscription). The identity gets Reader there, and the resource-group-scoped Event Grid system topic is created there.')
 param galleryResourceGroup string = resourceGroup().name
 
+@description('Resource groups of the Key Vaults (RBAC permission model) holding admin passwords named by deployments (adminPassword.keyVaultSecretId); the app may read their secrets')
+param keyVaultResourceGroups array = []
+
 @description('Which Event Grid system topic raises the image version events: the gallery\'s resource group, the whole subscription, or none (no Event Grid wiring).')
 @allowed([
   'resourceGroup'
@@ -116,6 +119,18 @@ module galleryAccess 'modules/role-assignments.bicep' = {
     ]
   }
 }
+
+// Reading the admin password of a password-login base (adminPassword.keyVaultSecretId) just before a create.
+module keyVaultAccess 'modules/role-assignments.bicep' = [for group in keyVaultResourceGroups: {
+  name: 'vmssbg-keyvault-access-${uniqueString(group)}'
+  scope: resourceGroup(group)
+  params: {
+    principalId: app.outputs.principalId
+    roleDefinitionIds: [
+      '4633458b-17de-408a-b874-0445c86b69e6' // Key Vault Secrets User
+    ]
+  }
+}]
 
 // A resource group's system topic lives in that resource group; a subscription's anywhere (here: the gallery's).
 module imageEvents 'modules/image-events.bicep' = if (eventScope != 'none') {
