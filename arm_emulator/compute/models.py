@@ -619,8 +619,11 @@ class ComputeBackend:
         out["properties"] = props
         return out
 
-    def vm_json(self, ss: ScaleSet, inst: Instance, expand: bool) -> dict:
-        model = ss.models[inst.model_version]
+    def vm_json(self, ss: ScaleSet, inst: Instance, expand: bool, expand_user_data: bool = False) -> dict:
+        """An instance as Compute renders it: the model it runs (OS profile with its Linux/Windows
+        configuration and never a secret, diagnostics, security and other profiles), an etag that
+        changes with that model, userData only under `$expand=userData`."""
+        model = _without_secrets(ss.models[inst.model_version], expand_user_data)
         vm_id = ss.vm_id(inst)
         storage = copy.deepcopy(model.get("storageProfile") or {})
         if inst.image_exact and isinstance(storage.get("imageReference"), dict):
@@ -632,6 +635,18 @@ class ComputeBackend:
                  "properties": {"primary": bool((n.get("properties") or {}).get("primary", i == 0))}}
                 for i, n in enumerate(nic_configs)]
         prefix = ((model.get("osProfile") or {}).get("computerNamePrefix") or ss.name)[:9]
+        os_profile = None
+        if isinstance(model.get("osProfile"), dict):
+            source = model["osProfile"]
+            os_profile = {"computerName": f"{prefix}{_base36(inst.index)}",
+                          "adminUsername": source.get("adminUsername"),
+                          "secrets": copy.deepcopy(source.get("secrets") or []),
+                          "allowExtensionOperations": source.get("allowExtensionOperations", True),
+                          GUEST_PROVISION_SIGNAL: True}
+            for config in ("linuxConfiguration", "windowsConfiguration"):
+                if source.get(config) is not None:
+                    os_profile[config] = copy.deepcopy(source[config])
+                    os_profile[config].setdefault("provisionVMAgent", True)
         props = {
             "latestModelApplied": inst.model_version == ss.model_version,
             "modelDefinitionApplied": "VirtualMachineScaleSet",
@@ -639,18 +654,24 @@ class ComputeBackend:
             "provisioningState": inst.provisioning_state,
             "hardwareProfile": {"vmSize": (ss.body.get("sku") or {}).get("name")},
             "storageProfile": storage,
-            "osProfile": {"computerName": f"{prefix}{_base36(inst.index)}",
-                          "adminUsername": (model.get("osProfile") or {}).get("adminUsername")},
             "networkProfile": {"networkInterfaces": nics},
             "networkProfileConfiguration": {"networkInterfaceConfigurations": nic_configs},
             "timeCreated": self.clock.iso(inst.created),
         }
+        if os_profile is not None:
+            props["osProfile"] = os_profile
+        for key in ("diagnosticsProfile", "securityProfile", "additionalCapabilities", "licenseType"):
+            if model.get(key) is not None:
+                props[key] = copy.deepcopy(model[key])
+        if expand_user_data and model.get("userData"):
+            props["userData"] = model["userData"]
         if expand:
             props["instanceView"] = self.vm_instance_view(ss, inst)
         sku = {k: v for k, v in (ss.body.get("sku") or {}).items() if k in ("name", "tier")}
         out = {"name": f"{ss.name}_{inst.instance_id}", "id": vm_id,
                "type": "Microsoft.Compute/virtualMachineScaleSets/virtualMachines",
-               "location": ss.location, "instanceId": inst.instance_id, "sku": sku, "properties": props}
+               "location": ss.location, "instanceId": inst.instance_id, "sku": sku,
+               "etag": f'"{inst.model_version}"', "properties": props}
         if ss.body.get("tags"):
             out["tags"] = ss.body["tags"]
         return out

@@ -190,3 +190,44 @@ def test_key_vault_challenges_first_then_serves_seeded_secret_versions(arm_emula
     from azure.core.exceptions import ResourceNotFoundError
     with pytest.raises(ResourceNotFoundError):
         client.get_secret("nobody-set-this")
+
+
+# -- instances rendered with their scale set's model ----------------------------------------------------
+
+
+def test_instances_carry_the_model_they_run_without_secrets(compute, seed):
+    image = seed.version(compute, "1.0.0")
+    body = scale_set(image.id, [seed.stage_pool], 1)
+    body.virtual_machine_profile.os_profile.admin_password = "Never-Shown-1!"
+    body.virtual_machine_profile.os_profile.linux_configuration = cm.LinuxConfiguration(
+        disable_password_authentication=False)
+    body.virtual_machine_profile.user_data = "IyEvYmluL3NoCmVjaG8gaGk="
+    body.virtual_machine_profile.diagnostics_profile = cm.DiagnosticsProfile(
+        boot_diagnostics=cm.BootDiagnostics(enabled=True))
+    body.virtual_machine_profile.security_profile = cm.SecurityProfile(
+        security_type="TrustedLaunch", uefi_settings=cm.UefiSettings(secure_boot_enabled=True, v_tpm_enabled=True))
+    vmss = compute.virtual_machine_scale_sets
+    vmss.begin_create_or_update(seed.rg, "full", body).result()
+    vms = compute.virtual_machine_scale_set_vms
+    [vm] = list(vms.list(seed.rg, "full"))
+    wire = vm.as_dict()
+    os_profile = wire["properties"]["osProfile"]
+    assert os_profile["computerName"].startswith("app") and os_profile["adminUsername"] == "azureuser"
+    assert os_profile["linuxConfiguration"]["disablePasswordAuthentication"] is False
+    assert "adminPassword" not in os_profile and "userData" not in wire["properties"]
+    assert wire["properties"]["diagnosticsProfile"]["bootDiagnostics"]["enabled"] is True
+    assert wire["properties"]["securityProfile"]["securityType"] == "TrustedLaunch"
+    assert vm.etag
+    with_user_data = vms.get(seed.rg, "full", vm.instance_id, expand="userData")
+    assert with_user_data.user_data == "IyEvYmluL3NoCmVjaG8gaGk="
+
+    # A model change the instance has not picked up yet leaves its etag and profile as they were.
+    vmss.begin_update(seed.rg, "full", cm.VirtualMachineScaleSetUpdate(
+        virtual_machine_profile=cm.VirtualMachineScaleSetUpdateVMProfile(
+            diagnostics_profile=cm.DiagnosticsProfile(boot_diagnostics=cm.BootDiagnostics(enabled=False))))).result()
+    stale = vms.get(seed.rg, "full", vm.instance_id)
+    assert stale.etag == vm.etag and stale.diagnostics_profile.boot_diagnostics.enabled is True
+    vmss.begin_update_instances(seed.rg, "full", cm.VirtualMachineScaleSetVMInstanceRequiredIDs(
+        instance_ids=[vm.instance_id])).result()
+    fresh = vms.get(seed.rg, "full", vm.instance_id)
+    assert fresh.etag != vm.etag and fresh.diagnostics_profile.boot_diagnostics.enabled is False
