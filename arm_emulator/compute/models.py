@@ -32,6 +32,7 @@ from .exceptions import (
     InvalidParameter,
     InvalidResourceReference,
     NotActiveInstance,
+    OperationInProgress,
     ResourceNotFound,
 )
 from .galleries import GalleryStore, ImageVersion
@@ -83,6 +84,8 @@ class ScaleSet:
     next_id: int = 0
     provisioning_state: str = "Creating"
     pending_ops: int = 0
+    # Write operations (PUT/PATCH, manualupgrade, delete instances) still running: another write is refused.
+    running: dict[str, str] = field(default_factory=dict)
     deleting: bool = False
     unique_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
@@ -136,11 +139,13 @@ def health_monitoring(profile: dict | None) -> str | None:
     `networkProfile.healthProbe`, or the Application Health extension (publisher
     `Microsoft.ManagedServices`, type `ApplicationHealthLinux`/`ApplicationHealthWindows`). Without
     either Azure reports no `vmHealth` in instance views."""
-    profile = profile or {}
-    probe = (profile.get("networkProfile") or {}).get("healthProbe")
+    profile = profile if isinstance(profile, dict) else {}
+    network = profile.get("networkProfile")
+    probe = network.get("healthProbe") if isinstance(network, dict) else None
     if isinstance(probe, dict) and probe.get("id"):
         return "healthProbe"
-    extensions = (profile.get("extensionProfile") or {}).get("extensions")
+    extension_profile = profile.get("extensionProfile")
+    extensions = extension_profile.get("extensions") if isinstance(extension_profile, dict) else None
     for ext in extensions if isinstance(extensions, list) else []:
         props = (ext or {}).get("properties") if isinstance(ext, dict) else None
         if isinstance(props, dict) and str(props.get("publisher") or "").lower() == HEALTH_EXTENSION_PUBLISHER \
@@ -193,6 +198,31 @@ class ComputeBackend:
             raise ResourceNotFound("Microsoft.Compute/virtualMachineScaleSets/virtualMachines",
                                    f"{ss.name}/{instance_id}", ss.rg)
         return inst
+
+    def refuse_if_busy(self, ss: ScaleSet) -> None:
+        """Compute runs one write operation at a time per scale set: 409 OperationNotAllowed while one runs."""
+        if ss.running:
+            raise OperationInProgress(ss.name, next(iter(ss.running.values())),
+                                      self.clock.retry_after(MODEL_PATCH_SECONDS))
+
+    def _start(self, ctx, ss: ScaleSet, what: str, duration: float, on_done=None, on_failed=None):
+        """Start a write operation on `ss` that blocks other writes until it ends (either way)."""
+        token = uuid.uuid4().hex
+
+        def done(at: float):
+            ss.running.pop(token, None)
+            return on_done(at) if on_done is not None else None
+
+        def failed(at: float, error: dict):
+            ss.running.pop(token, None)
+            if on_failed is not None:
+                on_failed(at, error)
+
+        op = self.emulator.lro.start(ctx, subscription=ss.subscription, provider="Microsoft.Compute",
+                                     location=ss.location, duration=duration, on_done=done, on_failed=failed)
+        if duration > 0:
+            ss.running[token] = what
+        return op
 
     def resolve_image(self, image_ref: dict | None) -> ImageVersion | None:
         """The gallery image version an image reference designates (latest for an image
@@ -354,6 +384,7 @@ class ComputeBackend:
             from .exceptions import ScaleSetBeingDeleted
             raise ScaleSetBeingDeleted(ss.name)
         else:
+            self.refuse_if_busy(ss)
             if isinstance(os_profile, dict):
                 # Server-set: an update that sends back what a GET returned changes nothing.
                 os_profile.pop(GUEST_PROVISION_SIGNAL, None)
@@ -367,6 +398,7 @@ class ComputeBackend:
             from .exceptions import ScaleSetBeingDeleted
             raise ScaleSetBeingDeleted(ss.name)
         check_top_level(patch, SCALE_SET_KEYS, "VirtualMachineScaleSetUpdate")
+        self.refuse_if_busy(ss)
         patch = copy.deepcopy(patch)
         for key in ("sku", "properties"):
             typed(patch.get(key), dict, key)
@@ -429,8 +461,7 @@ class ComputeBackend:
             ss.pending_ops -= 1
             ss.provisioning_state = "Failed"
 
-        return self.emulator.lro.start(ctx, subscription=ss.subscription, provider="Microsoft.Compute",
-                                       location=ss.location, duration=duration, on_done=done, on_failed=failed)
+        return self._start(ctx, ss, "Create" if created else "Update", duration, done, failed)
 
     def _resolve_for(self, inst: Instance, ss: ScaleSet) -> ImageVersion | None:
         profile = ss.models[inst.model_version]
@@ -501,6 +532,7 @@ class ComputeBackend:
         if ss.deleting:
             from .exceptions import ScaleSetBeingDeleted
             raise ScaleSetBeingDeleted(ss.name)
+        self.refuse_if_busy(ss)
         live = {i.instance_id: i for i in ss.live_instances()}
         if instance_ids == ["*"]:
             chosen = list(live.values())
@@ -513,15 +545,14 @@ class ComputeBackend:
                 chosen.append(live[iid])
         # one operation whatever the instance count; a failed operation applies nothing
         apply, undo = self._upgrade(ss, chosen, ctx.now, schedule=False)
-        return self.emulator.lro.start(ctx, subscription=ss.subscription, provider="Microsoft.Compute",
-                                       location=ss.location, duration=UPGRADE_SECONDS, on_done=apply,
-                                       on_failed=undo)
+        return self._start(ctx, ss, "ManualUpgrade", UPGRADE_SECONDS, apply, undo)
 
     def delete_instances(self, ctx, ss: ScaleSet, instance_ids: list) -> object:
         """Delete named instances; capacity drops by as many (Compute's VMSS delete-instances)."""
         if ss.deleting:
             from .exceptions import ScaleSetBeingDeleted
             raise ScaleSetBeingDeleted(ss.name)
+        self.refuse_if_busy(ss)
         live = {i.instance_id: i for i in ss.live_instances()}
         chosen = []
         for raw in instance_ids:
@@ -533,8 +564,7 @@ class ComputeBackend:
         for inst in chosen:
             self._remove_instance(ss, inst, ctx.now + SCALE_IN_SECONDS)
         ss.body["sku"]["capacity"] = len(ss.live_instances())
-        return self.emulator.lro.start(ctx, subscription=ss.subscription, provider="Microsoft.Compute",
-                                       location=ss.location, duration=SCALE_IN_SECONDS)
+        return self._start(ctx, ss, "DeleteInstances", SCALE_IN_SECONDS)
 
     def delete(self, ctx, sub: str, rg: str, name: str):
         ss = self.scale_sets.get((sub, rg, name))

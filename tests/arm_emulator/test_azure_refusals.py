@@ -231,3 +231,23 @@ def test_instances_carry_the_model_they_run_without_secrets(compute, seed):
         instance_ids=[vm.instance_id])).result()
     fresh = vms.get(seed.rg, "full", vm.instance_id)
     assert fresh.etag != vm.etag and fresh.diagnostics_profile.boot_diagnostics.enabled is False
+
+
+# -- one operation at a time ---------------------------------------------------------------------------------
+
+
+def test_a_write_while_another_operation_runs_gets_409_operation_not_allowed(compute, seed, http):
+    image = seed.version(compute, "1.0.0")
+    vmss = compute.virtual_machine_scale_sets
+    vmss.begin_create_or_update(seed.rg, "busy", scale_set(image.id, [seed.stage_pool], 0)).result()
+    scale_out = vmss.begin_update(seed.rg, "busy", cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=2)))
+    url = arm_url(seed.rg, "Microsoft.Compute/virtualMachineScaleSets/busy")
+    for method, path, body in (("PATCH", url, {"tags": {"x": "y"}}),
+                               ("POST", url.replace("?", "/manualupgrade?"), {"instanceIds": ["0"]})):
+        r = http.request(method, path, json=body, headers=TOKEN)
+        assert r.status_code == 409, r.text
+        assert r.json()["error"]["code"] == "OperationNotAllowed"
+        assert float(r.headers["Retry-After"]) > 0
+    scale_out.result()
+    vmss.begin_update(seed.rg, "busy", cm.VirtualMachineScaleSetUpdate(tags={"x": "y"})).result()
+    assert vmss.get(seed.rg, "busy").tags == {"x": "y"}
