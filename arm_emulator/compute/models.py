@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -439,7 +440,10 @@ class ComputeBackend:
             duration = max(duration, SCALE_IN_SECONDS)
         if model_changed and not created and ss.upgrade_mode != "Manual":
             stale = [i for i in ss.live_instances() if i.model_version != ss.model_version]
-            self._upgrade(ss, stale, now, schedule=True)
+            if ss.upgrade_mode == "Rolling":
+                self._rolling_upgrade(ss, stale, now)
+            else:
+                self._upgrade(ss, stale, now, schedule=True)
             duration = max(duration, UPGRADE_SECONDS)
         ss.provisioning_state = "Creating" if created else "Updating"
         ss.pending_ops += 1
@@ -527,6 +531,26 @@ class ComputeBackend:
         if schedule:
             self.emulator.scheduler.at(now + UPGRADE_SECONDS, apply)
         return apply, undo
+
+    def _rolling_upgrade(self, ss: ScaleSet, stale: list[Instance], now: float) -> None:
+        """Upgrade policy Rolling: batches of `maxBatchInstancePercent` (default 20) of the instances,
+        each taking UPGRADE_SECONDS, `pauseTimeBetweenBatches` (ISO 8601, default none) apart."""
+        policy = ((ss.body.get("properties") or {}).get("upgradePolicy") or {}).get("rollingUpgradePolicy") or {}
+        try:
+            percent = min(max(int(policy.get("maxBatchInstancePercent", 20)), 5), 100)
+        except (TypeError, ValueError):
+            percent = 20
+        pause = _iso_seconds(policy.get("pauseTimeBetweenBatches"))
+        size = max(1, -(-len(stale) * percent // 100))
+        start = now
+        for first in range(0, len(stale), size):
+            batch = stale[first:first + size]
+            if start == now:
+                self._upgrade(ss, batch, now, schedule=True)
+            else:
+                self.emulator.scheduler.at(start, lambda at, batch=batch: self._upgrade(
+                    ss, [i for i in batch if ss.instances.get(i.instance_id) is i], at, schedule=True))
+            start += UPGRADE_SECONDS + pause
 
     def manual_upgrade(self, ctx, ss: ScaleSet, instance_ids: list) -> object:
         if ss.deleting:
@@ -796,6 +820,15 @@ def _carry_secrets(current: dict, new: dict) -> None:
         for key in ("adminPassword", "customData"):
             if key in cur_os and key not in new_os:
                 new_os[key] = cur_os[key]
+
+
+def _iso_seconds(value) -> float:
+    """Seconds of an ISO 8601 duration such as `PT2S`, `PT1M30S`, `PT0S` (0 when absent or unreadable)."""
+    m = re.fullmatch(r"PT(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?", str(value or ""))
+    if not m:
+        return 0.0
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in m.groups())
+    return hours * 3600 + minutes * 60 + seconds
 
 
 def _version_key(image_key: str) -> tuple:

@@ -14,7 +14,15 @@ from azure.core.exceptions import HttpResponseError
 from azure.mgmt.compute import models as cm
 from azure.mgmt.network import models as nm
 
-from tests.arm_emulator.conftest import LOCATION, SUBSCRIPTION_ID, TOKEN, arm_url, scale_set
+from tests.arm_emulator.conftest import (
+    LOCATION,
+    SUBSCRIPTION_ID,
+    TOKEN,
+    arm_url,
+    pool_members,
+    scale_set,
+    wait_until,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "arm-examples"
 
@@ -251,3 +259,32 @@ def test_a_write_while_another_operation_runs_gets_409_operation_not_allowed(com
     scale_out.result()
     vmss.begin_update(seed.rg, "busy", cm.VirtualMachineScaleSetUpdate(tags={"x": "y"})).result()
     assert vmss.get(seed.rg, "busy").tags == {"x": "y"}
+
+
+# -- Rolling upgrades in batches ------------------------------------------------------------------------------
+
+
+def test_a_rolling_scale_set_applies_a_model_change_in_batches_with_pauses(compute, network, seed, http):
+    from datetime import datetime
+
+    image = seed.version(compute, "1.0.0")
+    body = scale_set(image.id, [], 5, mode="Rolling", health_probe=seed.probe)
+    body.upgrade_policy.rolling_upgrade_policy = cm.RollingUpgradePolicy(
+        max_batch_instance_percent=40, pause_time_between_batches="PT10S")
+    vmss = compute.virtual_machine_scale_sets
+    vmss.begin_create_or_update(seed.rg, "rolling", body).result()
+    model = vmss.get(seed.rg, "rolling")
+    model.virtual_machine_profile.network_profile.network_interface_configurations[0].ip_configurations[0] \
+        .load_balancer_backend_address_pools = [cm.SubResource(id=seed.prod_pool)]
+    model.virtual_machine_profile.os_profile.require_guest_provision_signal = None
+    vmss.begin_create_or_update(seed.rg, "rolling", model).result()
+
+    def all_in_prod():
+        return len(pool_members(network, seed.rg, "prod-pool")) == 5
+
+    wait_until(all_in_prod, "every instance in the prod pool", attempts=1500)
+    entries = [e for e in http.get("/_emulator/timeline").json() if e["pool"].lower() == seed.prod_pool.lower()]
+    assert [len(e["members"]) for e in entries] == [2, 4, 5]  # 40% of 5 a batch
+    at = [datetime.fromisoformat(e["at"].replace("Z", "+00:00")) for e in entries]
+    gaps = [(b - a).total_seconds() for a, b in zip(at, at[1:], strict=False)]
+    assert all(gap >= 20 + 10 for gap in gaps), gaps  # one upgrade (20 s) and the 10 s pause apart
