@@ -192,6 +192,19 @@ def health_monitoring(c: AzureClients, sub: str, rg: str, name: str) -> str | No
 # -- create from the base model --------------------------------------------------------------------
 
 
+def password_login(os_profile: dict[str, Any] | None) -> str | None:
+    """`Windows` or `Linux` when an OS profile logs in with a password (a `windowsConfiguration`, or a
+    `linuxConfiguration` whose `disablePasswordAuthentication` is not true), else None."""
+    if not os_profile:
+        return None
+    if os_profile.get("windowsConfiguration") is not None:
+        return "Windows"
+    linux = os_profile.get("linuxConfiguration")
+    if isinstance(linux, dict) and linux.get("disablePasswordAuthentication") is not True:
+        return "Linux"
+    return None
+
+
 def base_copy_problems(base: Any, *, admin_password: bool = False) -> list[str]:
     """Why the base scale set's model (as a GET returns it) cannot be PUT as a new scale set; empty
     when it can. Pure: callers can validate a target before writing anything.
@@ -210,15 +223,13 @@ def base_copy_problems(base: Any, *, admin_password: bool = False) -> list[str]:
         problems.append("its orchestration mode is Flexible; blue/green deployments need a Uniform scale set "
                         "(per-instance views and manual upgrades)")
     os_profile = (props.get("virtualMachineProfile") or {}).get("osProfile") or {}
-    if os_profile and not admin_password:
-        windows = os_profile.get("windowsConfiguration") is not None
-        linux = os_profile.get("linuxConfiguration")
-        password_linux = isinstance(linux, dict) and linux.get("disablePasswordAuthentication") is not True
-        if windows:
+    login = password_login(os_profile)
+    if login and not admin_password:
+        if login == "Windows":
             problems.append("it uses password authentication (Windows) and Azure never returns the admin password, "
                             "so a copy cannot be created: give adminPassword.keyVaultSecretId (a Key Vault secret "
                             "the app's identity can read), or use a specialized image without an OS profile")
-        elif password_linux:
+        else:
             problems.append("it uses password authentication (Linux with password login) and Azure never returns the "
                             "admin password, so a copy cannot be created: give adminPassword.keyVaultSecretId (a Key "
                             "Vault secret the app's identity can read), or use SSH keys only "
@@ -364,7 +375,8 @@ def create_scale_set_from_base(
     specialized = definition is not None and definition.specialized
     body = new_scale_set_body(base, image_id, tags, stage_pool_id, user_data, specialized_image=specialized)
     os_profile = body["properties"]["virtualMachineProfile"].get("osProfile")
-    if admin_password_secret_id is not None and isinstance(os_profile, dict):
+    if admin_password_secret_id is not None and isinstance(os_profile, dict) and password_login(os_profile):
+        # Only where the OS logs in with a password: an SSH-only Linux profile takes none.
         os_profile["adminPassword"] = keyvault.read_secret(c, admin_password_secret_id)
     poller = c.compute(sub).virtual_machine_scale_sets.begin_create_or_update(
         rg, new_name, cm.VirtualMachineScaleSet(body)
