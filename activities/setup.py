@@ -5,7 +5,14 @@ from __future__ import annotations
 from activities.blueprint import bp
 from activities.runtime import clients, log
 from domain.capacity import sizing_note
-from domain.contracts import CreateScaleSetInput, ImageRef, LineageInput, RetentionInput, ValidateTargetInput
+from domain.contracts import (
+    CreateScaleSetInput,
+    ImageRef,
+    LineageInput,
+    ReleaseOrphansInput,
+    RetentionInput,
+    ValidateTargetInput,
+)
 from domain.lineage import active_member, lineage_members
 from domain.resource_ids import scale_set_id
 from domain.spec import parse_spec
@@ -121,6 +128,29 @@ def apply_retention(payload: dict) -> dict:
         log(request.deployment_id, f"Deleting old Virtual Machine Scale Set: [{name}]" if deleted else
             f"Old Virtual Machine Scale Set [{name}] was already deleted")
     return {"scaled_to_zero": request.scale_to_zero, "deleted": request.delete}
+
+
+@bp.activity_trigger(input_name="payload")
+def release_stage_orphans(payload: dict) -> list[str]:
+    """Take each named scale set (left in the stage pool by a deployment that died) out of the stage
+    pool and scale it to 0, its autoscale cleared; idempotent. Returns the names released."""
+    request = ReleaseOrphansInput.from_json(payload)
+    c = clients()
+    sub, rg = request.subscription_id, request.resource_group
+    released = []
+    for name in request.names:
+        current = compute.get_scale_set(c, sub, rg, name)
+        if current is None:
+            continue
+        log(request.deployment_id,
+            f"Virtual Machine Scale Set [{name}] was left in the stage backend pool by a deployment that did not "
+            f"finish: taking it out of the stage pool and scaling it to [0] instances")
+        _clear_autoscale(request.deployment_id, sub, rg, name)
+        if compute.update_pools_and_tags(c, sub, rg, name, remove_pool_ids=[request.stage_pool_id]):
+            compute.manual_upgrade(c, sub, rg, name)
+        compute.set_capacity(c, sub, rg, name, 0)
+        released.append(name)
+    return released
 
 
 def _clear_autoscale(deployment_id: str, sub: str, rg: str, name: str) -> dict | None:

@@ -86,6 +86,18 @@ class RetentionInput(_Contract):
 
 
 @dataclass(frozen=True)
+class ReleaseOrphansInput(_Contract):
+    """Lineage members a dead deployment left in the stage pool (`domain.lineage.stage_orphans`): out of
+    the stage pool and scaled to 0 at Setup, before the new scale set joins it."""
+
+    deployment_id: str
+    subscription_id: str
+    resource_group: str
+    names: list[str]
+    stage_pool_id: str
+
+
+@dataclass(frozen=True)
 class CreateScaleSetInput(_Contract):
     deployment_id: str
     subscription_id: str

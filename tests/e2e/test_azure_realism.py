@@ -272,8 +272,9 @@ def test_a_disabled_autoscale_setting_decides_nothing(api, arm_emulator, target,
 
 
 @pytest.mark.xfail(strict=True, reason="needs orchestrator wiring: Setup must read the active member with "
-                                       "active_member(members, prod_pool_id), plan retention with prod_pool_id, "
-                                       "and release stage_orphans (out of the stage pool, scaled to 0)")
+                                       "active_member(members, prod_pool_id) (and pass prod_pool_id to "
+                                       "inspect_lineage), plan retention with prod_pool_id, and call the "
+                                       "release_stage_orphans activity with stage_orphans(...)")
 def test_a_stage_orphan_left_by_a_dead_deployment_never_empties_prod(api, arm_emulator, emulator_admin, target,
                                                                       seeded):
     first = api.deploy(spec_for(target, seeded[0]))
