@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from activities.blueprint import bp
 from activities.runtime import clients, log
-from domain.contracts import CreateScaleSetInput, ImageRef, LineageInput, RetentionInput, ValidateTargetInput
+from domain.capacity import sizing_note
+from domain.contracts import (
+    CreateScaleSetInput,
+    ImageRef,
+    LineageInput,
+    ReleaseOrphansInput,
+    RetentionInput,
+    ValidateTargetInput,
+)
 from domain.lineage import active_member, lineage_members
 from domain.resource_ids import scale_set_id
 from domain.spec import parse_spec
-from gateway import autoscale, compute, gallery, network
+from gateway import autoscale, compute, gallery, network, validation
 
 
 class TargetInvalid(Exception):
@@ -35,7 +43,7 @@ def validate_target(payload: dict) -> dict:
             else:
                 problems.append(f"The {role} backend pool [{pool}] was not found on load balancer [{spec.load_balancer}]")
 
-    inspection = compute.inspect_base(c, sub, rg, spec.base_vmss)
+    inspection = compute.inspect_base(c, sub, rg, spec.base_vmss, admin_password=spec.admin_password is not None)
     if inspection is None:
         problems.append(f"Base Virtual Machine Scale Set [{spec.base_vmss}] was not found in resource group [{rg}]")
     else:
@@ -49,6 +57,7 @@ def validate_target(payload: dict) -> dict:
     elif image.provisioning_state.lower() == "failed":
         problems.append(f"Gallery image version [{spec.image}] is in provisioning state Failed")
 
+    problems += validation.target_problems(c, balancer, pool_ids, inspection, image)
     if problems:
         log(request.deployment_id, *[f"Validation failed: {p}" for p in problems])
         raise TargetInvalid("; ".join(problems))
@@ -81,10 +90,15 @@ def inspect_lineage(payload: dict) -> dict:
     c = clients()
     scale_sets = compute.list_scale_sets(c, request.subscription_id, request.resource_group)
     members = lineage_members(scale_sets, request.infrastructure_id)
-    active = active_member(members)
+    active = active_member(members, request.prod_pool_id)
     setting = None
     if active is not None:
-        setting = autoscale.find_autoscale(c, request.subscription_id, request.resource_group, active.summary.id)
+        # Only an enabled setting sizes anything (CONTRACT §4); it may live in another resource group.
+        setting = autoscale.find_autoscale(c, request.subscription_id, request.resource_group, active.summary.id,
+                                           enabled_only=True)
+        note = sizing_note(active.summary, setting)
+        if note:
+            log(request.deployment_id, note)
     names = ", ".join(f"{m.summary.name} (capacity {m.summary.capacity})" for m in members) or "none"
     log(request.deployment_id,
         f"Found {len(members)} Virtual Machine Scale Set(s) for infrastructure [{request.infrastructure_id}]: {names}",
@@ -116,12 +130,35 @@ def apply_retention(payload: dict) -> dict:
     return {"scaled_to_zero": request.scale_to_zero, "deleted": request.delete}
 
 
+@bp.activity_trigger(input_name="payload")
+def release_stage_orphans(payload: dict) -> list[str]:
+    """Take each named scale set (left in the stage pool by a deployment that died) out of the stage
+    pool and scale it to 0, its autoscale cleared; idempotent. Returns the names released."""
+    request = ReleaseOrphansInput.from_json(payload)
+    c = clients()
+    sub, rg = request.subscription_id, request.resource_group
+    released = []
+    for name in request.names:
+        current = compute.get_scale_set(c, sub, rg, name)
+        if current is None:
+            continue
+        log(request.deployment_id,
+            f"Virtual Machine Scale Set [{name}] was left in the stage backend pool by a deployment that did not "
+            f"finish: taking it out of the stage pool and scaling it to [0] instances")
+        _clear_autoscale(request.deployment_id, sub, rg, name)
+        if compute.update_pools_and_tags(c, sub, rg, name, remove_pool_ids=[request.stage_pool_id]):
+            compute.manual_upgrade(c, sub, rg, name)
+        compute.set_capacity(c, sub, rg, name, 0)
+        released.append(name)
+    return released
+
+
 def _clear_autoscale(deployment_id: str, sub: str, rg: str, name: str) -> dict | None:
     c = clients()
     setting = autoscale.find_autoscale(c, sub, rg, scale_set_id(sub, rg, name))
     if setting is None:
         return None
-    autoscale.delete_autoscale(c, sub, rg, setting.name)
+    autoscale.delete_autoscale(c, sub, autoscale.setting_resource_group(setting, rg), setting.name)
     log(deployment_id, f"Clearing autoscale setting [{setting.name}] of Virtual Machine Scale Set: [{name}]")
     return setting.to_json()
 
@@ -150,6 +187,7 @@ def create_scale_set(payload: dict) -> dict:
     created = compute.create_scale_set_from_base(
         c, request.subscription_id, request.resource_group, request.base_name, request.name, request.image_id,
         request.tags, request.stage_pool_id, user_data=request.user_data,
+        admin_password_secret_id=request.admin_password_secret_id,
     )
     log(request.deployment_id, f"New Virtual Machine Scale Set: [{request.name}] created successfully")
     return created.to_json()

@@ -57,14 +57,22 @@ def upgrade_target(upgrade: UpgradeSpec, desired: int) -> int:
     return max(percent_of(upgrade.value, desired), 1)
 
 
-def find_default_profile(autoscale: AutoscaleSnapshot | None) -> dict[str, Any] | None:
-    """The profile named as Azure's portal names the default one, or None (no fallback to others)."""
+def is_default_profile(profile: dict[str, Any]) -> bool:
+    """Azure's default profile: the one that applies when no schedule does (neither `recurrence`
+    nor `fixedDate`)."""
+    return not profile.get("recurrence") and not profile.get("fixedDate")
+
+
+def default_profile(autoscale: AutoscaleSnapshot | None) -> dict[str, Any] | None:
+    """THE default profile of a setting (the only rule for it in the code base): the profile with
+    neither `recurrence` nor `fixedDate`; among several such, the one the portal names
+    (`Auto created scale condition`, `Profile1`), else the first. None when every profile is a
+    schedule (or there are none): then no profile holds the setting's everyday capacity."""
     if autoscale is None:
         return None
-    for profile in autoscale.profiles:
-        if profile.get("name") in DEFAULT_PROFILE_NAMES:
-            return profile
-    return None
+    candidates = [p for p in autoscale.profiles if isinstance(p, dict) and is_default_profile(p)]
+    named = [p for p in candidates if p.get("name") in DEFAULT_PROFILE_NAMES]
+    return (named or candidates or [None])[0]
 
 
 def _profile_capacity(profile: dict[str, Any]) -> Capacity | None:
@@ -87,19 +95,37 @@ def target_capacity(
 ) -> Capacity:
     """Min/max/desired of the new scale set (CONTRACT §4).
 
-    sameAsRunning reads the active scale set's autoscale default profile; an autoscale setting
-    with no such profile, or one whose capacity does not parse or is inconsistent, falls back to
-    the active scale set's current capacity for all three, as if it had none.
+    sameAsRunning reads the active scale set's *enabled* autoscale setting's default profile
+    (`default_profile`); desired is then raised to what the active scale set runs now when autoscale
+    has it running more (capped at max): a deployment never shrinks what prod serves. A disabled
+    setting, no default profile, or a capacity that does not parse or is inconsistent, count as no
+    autoscale: the active scale set's current capacity for all three.
     """
     if instances.mode == "fixed":
         return Capacity(min=instances.min, max=instances.max, desired=instances.desired)
     if active is None or active.capacity <= 0:
         return _SAME_AS_RUNNING_FALLBACK
-    profile = find_default_profile(active_autoscale)
+    profile = default_profile(active_autoscale) if active_autoscale is not None and active_autoscale.enabled else None
     from_profile = _profile_capacity(profile) if profile is not None else None
-    if from_profile is not None:
-        return from_profile
-    return Capacity(min=active.capacity, max=active.capacity, desired=active.capacity)
+    if from_profile is None:
+        return Capacity(min=active.capacity, max=active.capacity, desired=active.capacity)
+    running = min(active.capacity, from_profile.max)
+    return replace(from_profile, desired=max(from_profile.desired, running))
+
+
+def sizing_note(active: ScaleSetSummary | None, active_autoscale: AutoscaleSnapshot | None) -> str | None:
+    """A log line when sameAsRunning will size from what the active scale set runs rather than from its
+    autoscale default (autoscale has it running more than the default), else None."""
+    if active is None or active_autoscale is None or not active_autoscale.enabled:
+        return None
+    profile = default_profile(active_autoscale)
+    from_profile = _profile_capacity(profile) if profile is not None else None
+    if from_profile is None or active.capacity <= from_profile.desired:
+        return None
+    raised = min(active.capacity, from_profile.max)
+    return (f"Virtual Machine Scale Set [{active.name}] runs [{active.capacity}] instances, more than its autoscale "
+            f"default [{from_profile.desired}]: a sameAsRunning deployment starts the new one at [{raised}] "
+            f"(max [{from_profile.max}]) so that prod does not shrink")
 
 
 def _retarget_rules(profile: dict[str, Any], old_vmss_id: str, new_vmss_id: str) -> None:
@@ -127,16 +153,17 @@ def retarget_autoscale(
     It is named `<new scale set name>_Autoscale` (`new_name` is that scale set's name).
 
     Rules measuring the old scale set now measure the new one (rules on other resources stay);
-    the default profile (by name, else the first) gets the new min/max/default, other profiles keep
-    theirs. The setting lives where the old one did (same subscription and resource group).
+    the default profile (`default_profile`) gets the new min/max/default; the other profiles
+    (schedules) are carried over unchanged but for their rules' target. Every other field (enabled,
+    notifications, predictive policy, target location, tags) is kept. The setting lives beside the
+    new scale set (its subscription and resource group), wherever the old one lived.
     """
     profiles = copy.deepcopy(snapshot.profiles)
     for profile in profiles:
         _retarget_rules(profile, snapshot.target_resource_id, new_vmss_id)
-    named = next((p for p in profiles if p.get("name") in DEFAULT_PROFILE_NAMES), None)
-    default = named if named is not None else (profiles[0] if profiles else None)
+    default = default_profile(replace(snapshot, profiles=profiles))
     if default is None:
-        # Azure rejects a setting without profiles; give it the one the portal would create.
+        # Only schedules (or nothing): outside them the new scale set keeps the tested capacity.
         default = {"name": DEFAULT_PROFILE_NAMES[1], "rules": []}
         profiles.append(default)
     default["capacity"] = {
@@ -145,10 +172,7 @@ def retarget_autoscale(
         "default": str(capacity.desired),
     }
     setting_name = _setting_name(new_name, new_vmss_id)
-    try:
-        scope = ResourceId.parse(snapshot.id)
-    except ValueError:
-        scope = ResourceId.parse(new_vmss_id)
+    scope = ResourceId.parse(new_vmss_id)
     return replace(
         snapshot,
         name=setting_name,

@@ -105,6 +105,8 @@ class LineageInput(_Contract):
     subscription_id: str
     resource_group: str
     infrastructure_id: str
+    # When given, the active member is the one in this pool (CONTRACT §4), not the newest running one.
+    prod_pool_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,20 @@ class RetentionInput(_Contract):
     resource_group: str
     scale_to_zero: list[str]
     delete: list[str]
+
+
+@dataclass(frozen=True)
+class ReleaseOrphansInput(_Contract):
+    """Lineage members a dead deployment left in the stage pool (`domain.lineage.stage_orphans`): out of
+    the stage pool and scaled to 0 at Setup, before the new scale set joins it."""
+
+    activity: ClassVar[str | None] = "release_stage_orphans"
+
+    deployment_id: str
+    subscription_id: str
+    resource_group: str
+    names: list[str]
+    stage_pool_id: str
 
 
 @dataclass(frozen=True)
@@ -132,6 +148,9 @@ class CreateScaleSetInput(_Contract):
     stage_pool_id: str
     stage_pool_name: str
     user_data: str | None = None
+    # The Key Vault secret id of a password-login base's admin password (the id only: the gateway
+    # reads the value inside the create call, so it never enters orchestration history).
+    admin_password_secret_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 from domain.model import ScaleSetSummary
 from domain.naming import parse_revision
+from domain.resource_ids import same_resource
 from domain.tags import CREATED, HARNESS_REVISION, format_created, get_tag, parse_created
 
 __all__ = [
@@ -23,9 +24,11 @@ __all__ = [
     "RetentionPlan",
     "ScaleSetSummary",
     "active_member",
+    "in_pool",
     "lineage_members",
     "next_revision",
     "retention_plan",
+    "stage_orphans",
 ]
 
 _OLDEST = datetime.min.replace(tzinfo=UTC)
@@ -82,10 +85,33 @@ def lineage_members(scale_sets: Iterable[ScaleSetSummary], infra_id: str) -> lis
     return newest_first(members)
 
 
-def active_member(members: Iterable[LineageMember]) -> LineageMember | None:
-    """The newest member (by Created) with capacity > 0: the one serving prod."""
+def in_pool(member: LineageMember, pool_id: str | None) -> bool:
+    """Whether the member's model puts its primary IP configuration in backend pool `pool_id`."""
+    return bool(pool_id) and any(same_resource(p, pool_id) for p in member.summary.pool_ids)
+
+
+def active_member(members: Iterable[LineageMember], prod_pool_id: str | None = None) -> LineageMember | None:
+    """The member serving prod: the one whose model is in the prod backend pool (the newest by
+    Created if, by some accident, several are); when none is (or `prod_pool_id` is not known), the
+    newest by Created with capacity > 0 (Harness's rule). Read from Azure, not from the tags: a
+    deployment that died leaves its scale set in the stage pool, newer than the one serving."""
+    members = list(members)
+    serving = [m for m in members if in_pool(m, prod_pool_id)]
+    if serving:
+        return newest_first(serving)[0]
     running = [m for m in members if m.capacity > 0]
     return newest_first(running)[0] if running else None
+
+
+def stage_orphans(
+    members: Iterable[LineageMember], active: LineageMember | None, stage_pool_id: str, prod_pool_id: str
+) -> list[LineageMember]:
+    """Members left in the stage pool by a deployment that died (terminated, or its rollback failed),
+    newest first: in the stage pool, not in the prod pool, not the active member. At Setup they are
+    taken out of the stage pool and scaled to 0 before the new scale set joins it."""
+    return [m for m in newest_first(members)
+            if in_pool(m, stage_pool_id) and not in_pool(m, prod_pool_id)
+            and (active is None or m.name != active.name)]
 
 
 def next_revision(members: Iterable[LineageMember]) -> int:
@@ -114,24 +140,30 @@ class RetentionPlan:
 
 
 def retention_plan(
-    members: Iterable[LineageMember], active: LineageMember | None, versions_to_keep: int
+    members: Iterable[LineageMember],
+    active: LineageMember | None,
+    versions_to_keep: int,
+    prod_pool_id: str | None = None,
 ) -> RetentionPlan:
     """What to do with the lineage at Setup, before the new scale set exists (CONTRACT §4).
 
     After the deployment the lineage must hold at most `versions_to_keep` scale sets, the new one
-    included. With an active member that is the new one, the active one and `versions_to_keep - 2`
-    others. With no active member nothing is being replaced, so `versions_to_keep - 1` others stay.
+    included: the active member, and the newest others in the slots left. A member in the prod pool
+    (`prod_pool_id`) is never scaled to 0 or deleted, whatever its rank: it is kept like the active
+    one (and takes a slot), because only a verified swap may take a scale set out of prod.
     "Other" members are ranked newest first (Created, then revision).
     """
     if versions_to_keep < 2:
         raise ValueError("versions_to_keep must be at least 2 (the new scale set and the one it replaces)")
     ordered = newest_first(members)
-    others = [m for m in ordered if active is None or m.name != active.name]
-    slots = versions_to_keep - 2 if active is not None else versions_to_keep - 1
+    protected = [m for m in ordered if (active is not None and m.name == active.name) or in_pool(m, prod_pool_id)]
+    protected_names = {m.name for m in protected}
+    others = [m for m in ordered if m.name not in protected_names]
+    slots = max(versions_to_keep - 1 - len(protected), 0)
     kept_others, deleted = others[:slots], others[slots:]
-    keep = [m.name for m in ordered if (active is not None and m.name == active.name) or m in kept_others]
+    kept_names = protected_names | {m.name for m in kept_others}
     return RetentionPlan(
-        keep=keep,
+        keep=[m.name for m in ordered if m.name in kept_names],
         scale_to_zero=[m.name for m in kept_others if m.capacity > 0],
         delete=[m.name for m in deleted],
     )

@@ -66,13 +66,11 @@ class AutoscaleSnapshot(_Json):
     profiles: list[dict[str, Any]]
     tags: dict[str, str] = field(default_factory=dict)
     notifications: list[dict[str, Any]] = field(default_factory=list)
-
-    def default_profile(self) -> dict[str, Any] | None:
-        """The profile Azure's portal creates by default, else the first one."""
-        for profile in self.profiles:
-            if profile.get("name") in ("Auto created scale condition", "Profile1"):
-                return profile
-        return self.profiles[0] if self.profiles else None
+    # Carried through retarget and restore as the API returned them (REST-shaped), so nothing an
+    # operator configured is lost: `{"scaleMode": "Enabled", "scaleLookAheadTime": "PT5M"}`, `westus`.
+    predictive_autoscale_policy: dict[str, Any] | None = None
+    target_resource_location: str | None = None
+    # Which profile is the default one is decided in one place: `domain.capacity.default_profile`.
 
 
 @dataclass(frozen=True)
@@ -91,11 +89,20 @@ class ImageVersionSummary(_Json):
         to that region (a version still replicating to far regions can already be deployed here)."""
         if self.provisioning_state.lower() != "succeeded":
             return False
-        if (self.replication_state or "completed").lower() == "completed":
-            return True
         wanted = _region_key(location)
-        return any(_region_key(region) == wanted and state.lower() == "completed"
-                   for region, state in self.region_states.items())
+        regional = [state for region, state in self.region_states.items() if _region_key(region) == wanted]
+        if regional:
+            return regional[0].lower() == "completed"
+        if self.region_states:
+            # Replicated elsewhere only: `aggregatedState` Completed says nothing about this region.
+            return False
+        return (self.replication_state or "completed").lower() == "completed"
+
+    def targets_region(self, location: str) -> bool:
+        """Whether the version is (being) replicated to `location`; True when the regions are unknown
+        (no replication status read)."""
+        wanted = _region_key(location)
+        return not self.region_states or any(_region_key(region) == wanted for region in self.region_states)
 
     def failed_in(self, location: str) -> bool:
         if self.provisioning_state.lower() == "failed":
@@ -117,3 +124,20 @@ class LoadBalancerSummary(_Json):
     name: str
     location: str
     backend_pool_ids: dict[str, str]  # pool name -> pool id
+    sku: str | None = None  # Basic / Standard / Gateway
+    probe_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ImageDefinitionSummary(_Json):
+    """A gallery image definition: what any of its versions can run as."""
+
+    id: str
+    name: str
+    os_type: str  # Linux / Windows
+    os_state: str  # Generalized / Specialized
+    hyper_v_generation: str | None = None  # V1 / V2 (V1 when Azure omits it)
+
+    @property
+    def specialized(self) -> bool:
+        return self.os_state.lower() == "specialized"

@@ -153,6 +153,41 @@ def check_base_name(normalised: str) -> str:
     return normalised
 
 
+# Key Vault DNS suffixes of Azure's clouds (public, China, US Government).
+KEY_VAULT_DNS_SUFFIXES = (".vault.azure.net", ".vault.azure.cn", ".vault.usgovcloudapi.net")
+_SECRET_NAME = re.compile(r"[0-9A-Za-z-]{1,127}", re.ASCII)
+_SECRET_VERSION = re.compile(r"[0-9a-fA-F]{32}", re.ASCII)
+_VAULT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]", re.ASCII)
+
+
+def parse_key_vault_secret_id(value: str) -> tuple[str, str, str | None]:
+    """(vault URL, secret name, version or None) of `https://<vault>.vault.azure.net/secrets/<name>[/<version>]`;
+    ValueError naming what is wrong otherwise."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value.strip())
+    host = (parts.hostname or "").lower()
+    suffix = next((s for s in KEY_VAULT_DNS_SUFFIXES if host.endswith(s)), None)
+    if parts.scheme != "https" or suffix is None or parts.port not in (None, 443) or parts.query or parts.fragment:
+        raise ValueError("must be a Key Vault secret id: https://<vault>.vault.azure.net/secrets/<name>[/<version>]")
+    if not _VAULT_NAME.fullmatch(host[: -len(suffix)]):
+        raise ValueError(f"names no valid vault ({host!r}): 3-24 letters, digits and '-'")
+    segments = [s for s in parts.path.split("/") if s]
+    if not 2 <= len(segments) <= 3 or segments[0] != "secrets":
+        raise ValueError("must name a secret: https://<vault>.vault.azure.net/secrets/<name>[/<version>]")
+    if not _SECRET_NAME.fullmatch(segments[1]):
+        raise ValueError(f"secret name {segments[1]!r} must be 1-127 letters, digits and '-'")
+    version = segments[2] if len(segments) == 3 else None
+    if version is not None and not _SECRET_VERSION.fullmatch(version):
+        raise ValueError(f"secret version {version!r} must be 32 hexadecimal characters")
+    return f"https://{host}", segments[1], version
+
+
+def _key_vault_secret_id(value: str) -> str:
+    vault, name, version = parse_key_vault_secret_id(value)
+    return f"{vault}/secrets/{name}" + (f"/{version}" if version else "")
+
+
 NonBlankStr = Annotated[str, AfterValidator(_non_blank)]
 Guid = Annotated[str, AfterValidator(_guid)]
 ImageVersionIdStr = Annotated[str, AfterValidator(_image_version_id)]
@@ -247,6 +282,15 @@ class ApprovalSpec(BaseModel):
     on_timeout: Literal["reject", "approve"] = defaults.APPROVAL_ON_TIMEOUT
 
 
+class KeyVaultSecretRef(BaseModel):
+    """Where the admin password of a password-login base lives. Only the id travels (through
+    orchestration history too); the value is read by the gateway just before the create."""
+
+    model_config = _MODEL_CONFIG
+
+    key_vault_secret_id: Annotated[str, AfterValidator(_key_vault_secret_id)]
+
+
 # --- the request ---------------------------------------------------------------------------------
 
 
@@ -301,6 +345,7 @@ class _TargetSpec(BaseModel):
         le=defaults.SCALE_DOWN_DELAY_SECONDS_RANGE[1],
     )
     user_data: UserData | None = None
+    admin_password: KeyVaultSecretRef | None = None
 
     @model_validator(mode="before")
     @classmethod

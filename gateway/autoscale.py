@@ -7,13 +7,13 @@ so that they survive a JSON round trip through orchestration history and can be 
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-from azure.core.exceptions import ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.monitor.models import AutoscaleSettingResource
 
 from domain.model import AutoscaleSnapshot
+from domain.resource_ids import ResourceId
 from gateway.clients import AzureClients
 from gateway.ids import same_id
 
@@ -30,6 +30,8 @@ def _snapshot(model: AutoscaleSettingResource) -> AutoscaleSnapshot:
         profiles=list(props.get("profiles") or []),
         tags=dict(body.get("tags") or {}),
         notifications=list(props.get("notifications") or []),
+        predictive_autoscale_policy=props.get("predictiveAutoscalePolicy"),
+        target_resource_location=props.get("targetResourceLocation"),
     )
 
 
@@ -45,6 +47,10 @@ def _model(snapshot: AutoscaleSnapshot) -> AutoscaleSettingResource:
             "notifications": list(snapshot.notifications),
         },
     }
+    if snapshot.predictive_autoscale_policy is not None:
+        body["properties"]["predictiveAutoscalePolicy"] = dict(snapshot.predictive_autoscale_policy)
+    if snapshot.target_resource_location is not None:
+        body["properties"]["targetResourceLocation"] = snapshot.target_resource_location
     return AutoscaleSettingResource.deserialize(body)
 
 
@@ -55,17 +61,47 @@ def _same_setting(a: AutoscaleSnapshot, b: AutoscaleSnapshot) -> bool:
         and a.profiles == b.profiles
         and (a.notifications or []) == (b.notifications or [])
         and (a.tags or {}) == (b.tags or {})
+        and a.predictive_autoscale_policy == b.predictive_autoscale_policy
+        and (a.target_resource_location or "") == (b.target_resource_location or "")
         and (a.location or "").replace(" ", "").lower() == (b.location or "").replace(" ", "").lower()
     )
 
 
-def find_autoscale(c: AzureClients, sub: str, rg: str, vmss_id: str) -> AutoscaleSnapshot | None:
-    """The autoscale setting of the resource group whose targetResourceUri is `vmss_id`
-    (case-insensitive), or None. One list call."""
-    for setting in c.monitor(sub).autoscale_settings.list_by_resource_group(rg):
+def find_autoscale(
+    c: AzureClients, sub: str, rg: str, vmss_id: str, *, enabled_only: bool = False
+) -> AutoscaleSnapshot | None:
+    """The autoscale setting whose targetResourceUri is `vmss_id` (case-insensitive), or None; with
+    `enabled_only`, a disabled one counts as none (it scales nothing and decides nothing).
+
+    Found anywhere in the subscription (one list call): a setting may live in another resource group
+    than its target (a shared monitoring group, for example); `rg` is only a hint, looked at first.
+    Azure holds at most one setting per target."""
+    try:
+        settings = list(c.monitor(sub).autoscale_settings.list_by_subscription())
+    except HttpResponseError as exc:
+        if exc.status_code != 403:
+            raise
+        # The app's identity may read the target's resource group only (infra/ grants roles per
+        # group): settings kept elsewhere then stay invisible, as they are to that identity.
+        settings = list(c.monitor(sub).autoscale_settings.list_by_resource_group(rg))
+    settings.sort(key=lambda s: _resource_group(s.id or "").lower() != rg.lower())
+    for setting in settings:
         if same_id(setting.target_resource_uri, vmss_id):
-            return _snapshot(setting)
+            found = _snapshot(setting)
+            return None if enabled_only and not found.enabled else found
     return None
+
+
+def _resource_group(setting_id: str) -> str:
+    try:
+        return ResourceId.parse(setting_id).resource_group
+    except ValueError:
+        return ""
+
+
+def _home(snapshot: AutoscaleSnapshot, rg: str) -> str:
+    """The resource group a setting lives in (from its id), else `rg`."""
+    return _resource_group(snapshot.id) or rg
 
 
 def get_autoscale(c: AzureClients, sub: str, rg: str, name: str) -> AutoscaleSnapshot | None:
@@ -76,7 +112,8 @@ def get_autoscale(c: AzureClients, sub: str, rg: str, name: str) -> AutoscaleSna
 
 
 def delete_autoscale(c: AzureClients, sub: str, rg: str, name: str) -> bool:
-    """Delete the setting; False (and no DELETE) when it does not exist."""
+    """Delete the setting `name` of resource group `rg` (a found setting's own group: see
+    `setting_resource_group`); False (and no DELETE) when it does not exist."""
     if get_autoscale(c, sub, rg, name) is None:
         return False
     try:
@@ -89,8 +126,10 @@ def delete_autoscale(c: AzureClients, sub: str, rg: str, name: str) -> bool:
 def put_autoscale(c: AzureClients, sub: str, rg: str, snapshot: AutoscaleSnapshot) -> AutoscaleSnapshot:
     """Create or replace the setting `snapshot.name` as described; no PUT when it already holds.
 
-    `snapshot.id` is ignored (the id follows from sub/rg/name); the profiles are REST-shaped dicts.
+    It is put in the resource group its id names (a setting restored goes back where it was, even
+    in another group than its target's), else in `rg`; the profiles are REST-shaped dicts.
     """
+    rg = _home(snapshot, rg)
     desired = _model(snapshot)
     normalised = _snapshot(desired)
     current = get_autoscale(c, sub, rg, snapshot.name)
@@ -99,37 +138,6 @@ def put_autoscale(c: AzureClients, sub: str, rg: str, snapshot: AutoscaleSnapsho
     return _snapshot(c.monitor(sub).autoscale_settings.create_or_update(rg, snapshot.name, desired))
 
 
-def retarget_autoscale(
-    snapshot: AutoscaleSnapshot,
-    new_name: str,
-    new_vmss_id: str,
-    minimum: int,
-    maximum: int,
-    default: int,
-) -> AutoscaleSnapshot:
-    """A copy of `snapshot` for another scale set (pure, no call): named `new_name`, targeting
-    `new_vmss_id`, every rule's `metricResourceUri` that named the old target now naming the new one,
-    and the default profile's (`AutoscaleSnapshot.default_profile`) capacity set to minimum/maximum/default
-    (as strings, like the API). Other profiles keep their capacity."""
-
-    profiles = copy.deepcopy(snapshot.profiles)
-    old_target = snapshot.target_resource_id
-    for profile in profiles:
-        for rule in profile.get("rules") or []:
-            trigger = rule.get("metricTrigger") or {}
-            if same_id(trigger.get("metricResourceUri"), old_target):
-                trigger["metricResourceUri"] = new_vmss_id
-    retargeted = AutoscaleSnapshot(
-        name=new_name,
-        id="",
-        location=snapshot.location,
-        target_resource_id=new_vmss_id,
-        enabled=snapshot.enabled,
-        profiles=profiles,
-        tags=dict(snapshot.tags),
-        notifications=copy.deepcopy(snapshot.notifications),
-    )
-    default_profile = retargeted.default_profile()
-    if default_profile is not None:
-        default_profile["capacity"] = {"minimum": str(minimum), "maximum": str(maximum), "default": str(default)}
-    return retargeted
+def setting_resource_group(snapshot: AutoscaleSnapshot, rg: str) -> str:
+    """The resource group `snapshot` lives in (from its id), else `rg`."""
+    return _home(snapshot, rg)

@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 from azure.identity import DefaultAzureCredential
+from azure.keyvault.secrets import SecretClient
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.network import NetworkManagementClient
@@ -29,6 +30,7 @@ class AzureClients:
         self._compute: dict[str, ComputeManagementClient] = {}
         self._network: dict[str, NetworkManagementClient] = {}
         self._monitor: dict[str, MonitorManagementClient] = {}
+        self._secrets: dict[str, SecretClient] = {}
         self._blob: BlobServiceClient | None = None
 
     # -- credentials and common options ------------------------------------------------------------
@@ -76,6 +78,23 @@ class AzureClients:
     def monitor(self, subscription_id: str) -> MonitorManagementClient:
         return self._cached(self._monitor, MonitorManagementClient, subscription_id)
 
+    def secrets(self, vault_url: str) -> SecretClient:
+        """A Key Vault secrets client for `vault_url` (`https://<vault>.vault.azure.net`), with the app's
+        credential; `KEYVAULT_ENDPOINT` (emulator only) replaces the vault's URL."""
+        with self._lock:
+            client = self._secrets.get(vault_url.lower())
+            if client is None:
+                endpoint = self.settings.keyvault_endpoint
+                kwargs: dict[str, Any] = {}
+                if endpoint:
+                    # The emulator's challenge names vault.azure.net, which a loopback host cannot match.
+                    kwargs["verify_challenge_resource"] = False
+                    if self.settings.arm_ca_bundle:
+                        kwargs["connection_verify"] = self.settings.arm_ca_bundle
+                client = SecretClient(endpoint or vault_url, self.credential, **kwargs)
+                self._secrets[vault_url.lower()] = client
+            return client
+
     def blob_service(self) -> BlobServiceClient:
         if self._blob is None:
             with self._lock:
@@ -98,6 +117,9 @@ class AzureClients:
                 for client in cache.values():
                     client.close()
                 cache.clear()
+            for secrets in self._secrets.values():
+                secrets.close()
+            self._secrets.clear()
             if self._blob is not None:
                 self._blob.close()
                 self._blob = None

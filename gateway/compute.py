@@ -18,6 +18,7 @@ from azure.core.exceptions import DecodeError, ResourceNotFoundError
 from azure.mgmt.compute import models as cm
 
 from domain.model import InstanceCounts, ScaleSetSummary
+from gateway import gallery, keyvault
 from gateway.clients import AzureClients
 from gateway.errors import GatewayError, NotFoundError
 from gateway.ids import same_id
@@ -28,6 +29,10 @@ SCALE_SET = "virtual machine scale set"
 # marks read-only, which `as_dict(exclude_readonly=True)` drops already).
 _TOP_LEVEL_DROP = ("id", "name", "type", "etag", "systemData", "managedBy", "resources")
 _PROPERTIES_DROP = ("provisioningState", "uniqueId", "timeCreated", "instanceView", "statuses")
+# Set by Compute on every model with an OS profile and returned by every GET; a create that sends it is
+# refused ("... not valid because the 'Microsoft.Compute/Agentless' feature is not enabled"). Harness
+# nulled it too.
+_OS_PROFILE_DROP = ("requireGuestProvisionSignal",)
 
 # The Application Health extension (publisher Microsoft.ManagedServices) is one of the two sources of
 # instance health in a scale set; the other is a load balancer probe in networkProfile.healthProbe.
@@ -138,24 +143,45 @@ def health_monitoring_of(model: Any) -> str | None:
     return None
 
 
+def os_type_of(model: Any) -> str | None:
+    """`Windows` / `Linux` as the model says it (the OS profile's configuration, else the OS disk's
+    `osType`), None when it does not say (a specialized image's model has no OS profile)."""
+    vm_profile = ((_rest(model).get("properties") or {}).get("virtualMachineProfile") or {})
+    os_profile = vm_profile.get("osProfile") or {}
+    if os_profile.get("windowsConfiguration") is not None:
+        return "Windows"
+    if os_profile.get("linuxConfiguration") is not None:
+        return "Linux"
+    disk_os = ((vm_profile.get("storageProfile") or {}).get("osDisk") or {}).get("osType")
+    return str(disk_os) if disk_os else None
+
+
 @dataclass(frozen=True)
 class BaseInspection:
     """The base scale set as target validation needs it, from ONE GET: its summary, why it cannot be
-    copied (`base_copy_problems`, empty when it can) and how it monitors instance health
+    copied (`base_copy_problems`, empty when it can), how it monitors instance health
     (`health_monitoring_of`; None: Azure will report no instance health, steady state then rests on
-    provisioning alone)."""
+    provisioning alone), the load balancer probe it monitors with, and its OS type (`os_type_of`)."""
 
     summary: ScaleSetSummary
     problems: list[str]
     health_monitoring: str | None
+    health_probe_id: str | None = None
+    os_type: str | None = None
 
 
-def inspect_base(c: AzureClients, sub: str, rg: str, name: str) -> BaseInspection | None:
-    """`BaseInspection` of the base scale set `name`, None when it does not exist (no write)."""
+def inspect_base(
+    c: AzureClients, sub: str, rg: str, name: str, *, admin_password: bool = False
+) -> BaseInspection | None:
+    """`BaseInspection` of the base scale set `name`, None when it does not exist (no write).
+    `admin_password`: the deployment names a Key Vault secret for a password-login base."""
     model = _get_model(c, sub, rg, name)
     if model is None:
         return None
-    return BaseInspection(summarize(model), base_copy_problems(model), health_monitoring_of(model))
+    vm_profile = ((_rest(model).get("properties") or {}).get("virtualMachineProfile") or {})
+    probe = ((vm_profile.get("networkProfile") or {}).get("healthProbe") or {}).get("id")
+    return BaseInspection(summarize(model), base_copy_problems(model, admin_password=admin_password),
+                          health_monitoring_of(model), probe or None, os_type_of(model))
 
 
 def health_monitoring(c: AzureClients, sub: str, rg: str, name: str) -> str | None:
@@ -166,7 +192,20 @@ def health_monitoring(c: AzureClients, sub: str, rg: str, name: str) -> str | No
 # -- create from the base model --------------------------------------------------------------------
 
 
-def base_copy_problems(base: Any) -> list[str]:
+def password_login(os_profile: dict[str, Any] | None) -> str | None:
+    """`Windows` or `Linux` when an OS profile logs in with a password (a `windowsConfiguration`, or a
+    `linuxConfiguration` whose `disablePasswordAuthentication` is not true), else None."""
+    if not os_profile:
+        return None
+    if os_profile.get("windowsConfiguration") is not None:
+        return "Windows"
+    linux = os_profile.get("linuxConfiguration")
+    if isinstance(linux, dict) and linux.get("disablePasswordAuthentication") is not True:
+        return "Linux"
+    return None
+
+
+def base_copy_problems(base: Any, *, admin_password: bool = False) -> list[str]:
     """Why the base scale set's model (as a GET returns it) cannot be PUT as a new scale set; empty
     when it can. Pure: callers can validate a target before writing anything.
 
@@ -175,7 +214,7 @@ def base_copy_problems(base: Any) -> list[str]:
     - Password authentication (a `windowsConfiguration`, or a `linuxConfiguration` whose
       `disablePasswordAuthentication` is not true): a GET never returns `adminPassword`, and creating a
       scale set without it fails (`InvalidParameter`: "Required parameter 'adminPassword' is missing
-      (null).").
+      (null)."), unless the deployment names the password's Key Vault secret (`admin_password`).
     """
     props = _rest(base).get("properties") or {}
     problems = []
@@ -184,17 +223,16 @@ def base_copy_problems(base: Any) -> list[str]:
         problems.append("its orchestration mode is Flexible; blue/green deployments need a Uniform scale set "
                         "(per-instance views and manual upgrades)")
     os_profile = (props.get("virtualMachineProfile") or {}).get("osProfile") or {}
-    if os_profile:
-        windows = os_profile.get("windowsConfiguration") is not None
-        linux = os_profile.get("linuxConfiguration")
-        password_linux = isinstance(linux, dict) and linux.get("disablePasswordAuthentication") is not True
-        if windows:
+    login = password_login(os_profile)
+    if login and not admin_password:
+        if login == "Windows":
             problems.append("it uses password authentication (Windows) and Azure never returns the admin password, "
-                            "so a copy cannot be created (a Windows scale set always needs adminPassword; use a "
-                            "specialized image without an OS profile)")
-        elif password_linux:
+                            "so a copy cannot be created: give adminPassword.keyVaultSecretId (a Key Vault secret "
+                            "the app's identity can read), or use a specialized image without an OS profile")
+        else:
             problems.append("it uses password authentication (Linux with password login) and Azure never returns the "
-                            "admin password, so a copy cannot be created; use SSH keys only "
+                            "admin password, so a copy cannot be created: give adminPassword.keyVaultSecretId (a Key "
+                            "Vault secret the app's identity can read), or use SSH keys only "
                             "(linuxConfiguration.disablePasswordAuthentication true)")
     return problems
 
@@ -220,6 +258,10 @@ def _drop_read_only(body: dict[str, Any]) -> None:
     if not isinstance(vm_profile, dict):
         return
     vm_profile.pop("timeCreated", None)
+    os_profile = vm_profile.get("osProfile")
+    if isinstance(os_profile, dict):
+        for key in _OS_PROFILE_DROP:
+            os_profile.pop(key, None)
     extensions = (vm_profile.get("extensionProfile") or {}).get("extensions")
     for ext in extensions if isinstance(extensions, list) else []:
         if isinstance(ext, dict):
@@ -230,10 +272,12 @@ def _drop_read_only(body: dict[str, Any]) -> None:
 
 
 def new_scale_set_body(
-    base: Any, image_id: str, tags: dict[str, str], stage_pool_id: str, user_data: str | None = None
+    base: Any, image_id: str, tags: dict[str, str], stage_pool_id: str, user_data: str | None = None,
+    *, specialized_image: bool = False,
 ) -> dict[str, Any]:
     """The REST body of a new scale set built from the base scale set's model (pure; see
-    `create_scale_set_from_base`, which checks `base_copy_problems` first)."""
+    `create_scale_set_from_base`, which checks `base_copy_problems` first). A `specialized_image`
+    keeps the accounts it was captured with: the copy gets no `osProfile` (Compute refuses one)."""
     body = copy.deepcopy(base.as_dict(exclude_readonly=True) if hasattr(base, "as_dict") else dict(base))
     _drop_read_only(body)
     props = body["properties"]
@@ -255,6 +299,8 @@ def new_scale_set_body(
         (os_disk.get("managedDisk") or {}).pop("id", None)
     if user_data is not None:
         vm_profile["userData"] = user_data
+    if specialized_image:
+        vm_profile.pop("osProfile", None)
 
     nics = _nic_configs(body)
     for nic in nics:
@@ -286,8 +332,14 @@ def create_scale_set_from_base(
     tags: dict[str, str],
     stage_pool_id: str,
     user_data: str | None = None,
+    admin_password_secret_id: str | None = None,
 ) -> ScaleSetSummary:
     """Create `new_name` from the base scale set's model; return it as it is if it exists already.
+
+    The image's definition is read (one GET): a specialized image gets no `osProfile`. For a base
+    that logs in with a password, `admin_password_secret_id` names the Key Vault secret holding it;
+    it is read here, just before the create, with the app's identity (`gateway.keyvault`), and goes
+    nowhere but into the request body: never logged, never returned.
 
     The new model is the base's with: sku name/tier kept and capacity 0; location, zones, identity,
     plan, upgrade/orchestration/overprovision and every other settable field kept; server-generated and
@@ -316,13 +368,20 @@ def create_scale_set_from_base(
     base = _get_model(c, sub, rg, base_name, expand="userData")
     if base is None:
         raise NotFoundError(SCALE_SET, base_name, f"(the base scale set) in resource group '{rg}'")
-    problems = base_copy_problems(base)
+    problems = base_copy_problems(base, admin_password=admin_password_secret_id is not None)
     if problems:
         raise BaseScaleSetNotCopyable(base_name, problems)
-    body = new_scale_set_body(base, image_id, tags, stage_pool_id, user_data)
+    definition = gallery.get_image_definition(c, image_id)
+    specialized = definition is not None and definition.specialized
+    body = new_scale_set_body(base, image_id, tags, stage_pool_id, user_data, specialized_image=specialized)
+    os_profile = body["properties"]["virtualMachineProfile"].get("osProfile")
+    if admin_password_secret_id is not None and isinstance(os_profile, dict) and password_login(os_profile):
+        # Only where the OS logs in with a password: an SSH-only Linux profile takes none.
+        os_profile["adminPassword"] = keyvault.read_secret(c, admin_password_secret_id)
     poller = c.compute(sub).virtual_machine_scale_sets.begin_create_or_update(
         rg, new_name, cm.VirtualMachineScaleSet(body)
     )
+    del body, os_profile  # the password lives no longer than the request
     return summarize(poller.result())
 
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
 
-from domain.model import ImageVersionSummary
+from domain.model import ImageDefinitionSummary, ImageVersionSummary
 from gateway.clients import AzureClients
-from gateway.ids import parse_image_version_id
+from gateway.ids import parse_image_definition_id, parse_image_version_id
 
 
 def _rest(model: Any) -> dict[str, Any]:
@@ -44,3 +44,28 @@ def get_image_version(c: AzureClients, image_version_id: str) -> ImageVersionSum
     except ResourceNotFoundError:
         return None
     return summarize_image_version(model)
+
+
+def get_image_definition(c: AzureClients, image_id: str) -> ImageDefinitionSummary | None:
+    """The image definition of a gallery image version id (or of a definition id itself); None when it
+    does not exist or `image_id` is not a gallery image (a marketplace or managed image)."""
+    try:
+        ref = parse_image_definition_id(image_id)
+    except ValueError:
+        try:
+            ref = parse_image_version_id(image_id).definition
+        except ValueError:
+            return None
+    try:
+        model = c.compute(ref.subscription).gallery_images.get(ref.resource_group, ref.gallery, ref.image)
+    except ResourceNotFoundError:
+        return None
+    body = _rest(model)
+    props = body.get("properties") or {}
+    return ImageDefinitionSummary(
+        id=body.get("id", ""),
+        name=body.get("name", ref.image),
+        os_type=str(props.get("osType") or ""),
+        os_state=str(props.get("osState") or "Generalized"),
+        hyper_v_generation=props.get("hyperVGeneration") or "V1",
+    )

@@ -3,7 +3,7 @@ into `gateway.errors.InvalidResourceIdError` (a ValueError)."""
 
 from __future__ import annotations
 
-from domain.resource_ids import ImageVersionId, same_resource
+from domain.resource_ids import ImageDefinitionId, ImageVersionId, same_resource
 from gateway.errors import InvalidResourceIdError
 
 
@@ -12,6 +12,13 @@ def parse_image_version_id(resource_id: str) -> ImageVersionId:
         return ImageVersionId.parse(resource_id)
     except ValueError as exc:
         raise InvalidResourceIdError("gallery image version", resource_id) from exc
+
+
+def parse_image_definition_id(resource_id: str) -> ImageDefinitionId:
+    try:
+        return ImageDefinitionId.parse(resource_id)
+    except ValueError as exc:
+        raise InvalidResourceIdError("gallery image definition", resource_id) from exc
 
 
 def same_id(a: str | None, b: str | None) -> bool:

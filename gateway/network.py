@@ -22,12 +22,15 @@ def get_load_balancer(c: AzureClients, sub: str, rg: str, name: str) -> LoadBala
     except ResourceNotFoundError:
         return None
     body = _rest(lb)
-    pools = (body.get("properties") or {}).get("backendAddressPools") or []
+    props = body.get("properties") or {}
+    pools = props.get("backendAddressPools") or []
     return LoadBalancerSummary(
         id=body.get("id", ""),
         name=body.get("name", name),
         location=body.get("location", ""),
         backend_pool_ids={p["name"]: p["id"] for p in pools if p.get("name") and p.get("id")},
+        sku=(body.get("sku") or {}).get("name"),
+        probe_ids=[p["id"] for p in props.get("probes") or [] if p.get("id")],
     )
 
 

@@ -29,6 +29,8 @@ class Settings:
     # Functions host accepts it: no account key in the app settings.
     storage_blob_service_uri: str | None = None
     polling_interval: float = DEFAULT_POLLING_INTERVAL_SECONDS
+    # Emulator only: where every Key Vault secret id is read instead of https://<vault>.vault.azure.net.
+    keyvault_endpoint: str | None = None
 
     def __post_init__(self) -> None:
         if self.arm_credential not in CREDENTIAL_KINDS:
@@ -41,6 +43,12 @@ class Settings:
             raise SettingsError(
                 "ARM_CREDENTIAL=emulator is only allowed with a loopback ARM_ENDPOINT "
                 f"(got {self.arm_endpoint!r})"
+            )
+        if self.keyvault_endpoint is not None and not (
+                self.keyvault_endpoint.lower().startswith("https://") and is_loopback_url(self.keyvault_endpoint)):
+            raise SettingsError(
+                "KEYVAULT_ENDPOINT is for the local emulator only and must be an https loopback URL "
+                f"(got {self.keyvault_endpoint!r}); in Azure, leave it unset"
             )
         if not self.polling_interval >= 0:
             raise SettingsError(f"ARM_POLLING_INTERVAL_SECONDS must be >= 0, not {self.polling_interval!r}")
@@ -65,6 +73,7 @@ class Settings:
             storage_connection_string=(env.get("AzureWebJobsStorage") or "").strip() or None,
             storage_blob_service_uri=_blob_service_uri(env),
             polling_interval=interval,
+            keyvault_endpoint=(env.get("KEYVAULT_ENDPOINT") or "").strip().rstrip("/") or None,
         )
 
 

@@ -26,6 +26,7 @@ from domain.contracts import (
     LineageInput,
     LogInput,
     ReleaseLockInput,
+    ReleaseOrphansInput,
     ResizeInput,
     RetentionInput,
     RetireScaleSetInput,
@@ -34,7 +35,7 @@ from domain.contracts import (
     ValidateTargetInput,
     WaitInput,
 )
-from domain.lineage import active_member, lineage_members, next_revision, retention_plan
+from domain.lineage import active_member, lineage_members, next_revision, retention_plan, stage_orphans
 from domain.model import AutoscaleSnapshot, ImageVersionSummary, InstanceCounts, ScaleSetSummary
 from domain.naming import autoscale_name, vmss_name
 from domain.resource_ids import scale_set_id
@@ -253,10 +254,13 @@ class BlueGreenDeployment:
         yield from self.wait_for_image(image, base.location)
 
         lineage = yield self.call(LineageInput(deployment_id=self.id, subscription_id=self.sub, resource_group=self.rg,
-                                               infrastructure_id=spec.infrastructure_id))
+                                               infrastructure_id=spec.infrastructure_id,
+                                               prod_pool_id=self.prod_pool_id))
         members = lineage_members([ScaleSetSummary.from_json(m) for m in lineage["members"]],
                                   spec.infrastructure_id)
-        active = active_member(members)
+        # The live scale set is the one Azure routes prod to, not the newest: a dead deployment's scale
+        # set may be newer and running in the stage pool.
+        active = active_member(members, self.prod_pool_id)
         if active is not None:
             self.old = active.summary
             if lineage["active_autoscale"]:
@@ -285,7 +289,11 @@ class BlueGreenDeployment:
                                       f"swapping it in would leave prod backend pool [{spec.prod_backend_pool}], "
                                       f"served by [{self.old.name}], without instances")
 
-        plan = retention_plan(members, active, spec.versions_to_keep)
+        orphans = stage_orphans(members, active, self.stage_pool_id, self.prod_pool_id)
+        if orphans:
+            yield self.call(ReleaseOrphansInput(deployment_id=self.id, subscription_id=self.sub, resource_group=self.rg,
+                                                names=[m.name for m in orphans], stage_pool_id=self.stage_pool_id))
+        plan = retention_plan(members, active, spec.versions_to_keep, self.prod_pool_id)
         if plan.scale_to_zero or plan.delete:
             yield self.call(RetentionInput(deployment_id=self.id, subscription_id=self.sub, resource_group=self.rg,
                                            scale_to_zero=list(plan.scale_to_zero), delete=list(plan.delete)))
@@ -296,7 +304,8 @@ class BlueGreenDeployment:
         yield self.call(CreateScaleSetInput(
             deployment_id=self.id, subscription_id=self.sub, resource_group=self.rg, base_name=spec.base_vmss,
             name=self.new_name, image_id=spec.image, tags=tags, stage_pool_id=self.stage_pool_id,
-            stage_pool_name=spec.stage_backend_pool, user_data=spec.user_data))
+            stage_pool_name=spec.stage_backend_pool, user_data=spec.user_data,
+            admin_password_secret_id=spec.admin_password.key_vault_secret_id if spec.admin_password else None))
 
     def wait_for_image(self, image: ImageVersionSummary, location: str):
         """A version still replicating to the scale set's region is waited for; a failed replication

@@ -1,7 +1,7 @@
 from ..core.errors import ArmError, Conflict, InvalidParameter, ResourceNotFound
 
 __all__ = ["ArmError", "Conflict", "InvalidParameter", "ResourceNotFound", "InvalidResourceReference",
-           "ImageVersionNotFound", "NotActiveInstance", "ScaleSetBeingDeleted"]
+           "ImageVersionNotFound", "NotActiveInstance", "ScaleSetBeingDeleted", "OperationInProgress"]
 
 
 class InvalidResourceReference(ArmError):
@@ -31,3 +31,15 @@ class ScaleSetBeingDeleted(Conflict):
     def __init__(self, name: str):
         super().__init__(f"The operation is not allowed since the Virtual Machine Scale Set '{name}' is "
                          f"being deleted.")
+
+
+class OperationInProgress(Conflict):
+    """A write to a scale set while another operation on it runs: Compute answers 409 and the client
+    is expected to wait for the running operation and try again."""
+
+    code = "OperationNotAllowed"
+
+    def __init__(self, name: str, running: str, retry_after: str):
+        super().__init__(f"Operation '{running}' is in progress on Virtual Machine Scale Set '{name}'. Another "
+                         f"operation on it is not allowed until it completes; retry later.",
+                         headers={"Retry-After": retry_after})

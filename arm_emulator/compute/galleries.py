@@ -43,6 +43,10 @@ class GalleryImage:
     def id(self) -> str:
         return f"{self.gallery.id}/images/{self.name}"
 
+    @property
+    def os_state(self) -> str:
+        return str((self.body.get("properties") or {}).get("osState") or "Generalized")
+
     def to_json(self) -> dict:
         props = copy.deepcopy(self.body.get("properties") or {})
         props["provisioningState"] = self.provisioning_state

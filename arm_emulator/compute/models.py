@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -32,6 +33,7 @@ from .exceptions import (
     InvalidParameter,
     InvalidResourceReference,
     NotActiveInstance,
+    OperationInProgress,
     ResourceNotFound,
 )
 from .galleries import GalleryStore, ImageVersion
@@ -48,6 +50,8 @@ SCALE_SET_KEYS = TRACKED_KEYS | {"placement"}
 READ_ONLY_PROPS = {"provisioningState", "uniqueId", "timeCreated"}
 UPGRADE_MODES = {"manual": "Manual", "automatic": "Automatic", "rolling": "Rolling"}
 MAX_CAPACITY = 1000
+# Set by Compute on every model with an OS profile; only subscriptions with the Agentless feature may send it.
+GUEST_PROVISION_SIGNAL = "requireGuestProvisionSignal"
 
 
 @dataclass
@@ -81,6 +85,8 @@ class ScaleSet:
     next_id: int = 0
     provisioning_state: str = "Creating"
     pending_ops: int = 0
+    # Write operations (PUT/PATCH, manualupgrade, delete instances) still running: another write is refused.
+    running: dict[str, str] = field(default_factory=dict)
     deleting: bool = False
     unique_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
@@ -134,11 +140,13 @@ def health_monitoring(profile: dict | None) -> str | None:
     `networkProfile.healthProbe`, or the Application Health extension (publisher
     `Microsoft.ManagedServices`, type `ApplicationHealthLinux`/`ApplicationHealthWindows`). Without
     either Azure reports no `vmHealth` in instance views."""
-    profile = profile or {}
-    probe = (profile.get("networkProfile") or {}).get("healthProbe")
+    profile = profile if isinstance(profile, dict) else {}
+    network = profile.get("networkProfile")
+    probe = network.get("healthProbe") if isinstance(network, dict) else None
     if isinstance(probe, dict) and probe.get("id"):
         return "healthProbe"
-    extensions = (profile.get("extensionProfile") or {}).get("extensions")
+    extension_profile = profile.get("extensionProfile")
+    extensions = extension_profile.get("extensions") if isinstance(extension_profile, dict) else None
     for ext in extensions if isinstance(extensions, list) else []:
         props = (ext or {}).get("properties") if isinstance(ext, dict) else None
         if isinstance(props, dict) and str(props.get("publisher") or "").lower() == HEALTH_EXTENSION_PUBLISHER \
@@ -191,6 +199,31 @@ class ComputeBackend:
             raise ResourceNotFound("Microsoft.Compute/virtualMachineScaleSets/virtualMachines",
                                    f"{ss.name}/{instance_id}", ss.rg)
         return inst
+
+    def refuse_if_busy(self, ss: ScaleSet) -> None:
+        """Compute runs one write operation at a time per scale set: 409 OperationNotAllowed while one runs."""
+        if ss.running:
+            raise OperationInProgress(ss.name, next(iter(ss.running.values())),
+                                      self.clock.retry_after(MODEL_PATCH_SECONDS))
+
+    def _start(self, ctx, ss: ScaleSet, what: str, duration: float, on_done=None, on_failed=None):
+        """Start a write operation on `ss` that blocks other writes until it ends (either way)."""
+        token = uuid.uuid4().hex
+
+        def done(at: float):
+            ss.running.pop(token, None)
+            return on_done(at) if on_done is not None else None
+
+        def failed(at: float, error: dict):
+            ss.running.pop(token, None)
+            if on_failed is not None:
+                on_failed(at, error)
+
+        op = self.emulator.lro.start(ctx, subscription=ss.subscription, provider="Microsoft.Compute",
+                                     location=ss.location, duration=duration, on_done=done, on_failed=failed)
+        if duration > 0:
+            ss.running[token] = what
+        return op
 
     def resolve_image(self, image_ref: dict | None) -> ImageVersion | None:
         """The gallery image version an image reference designates (latest for an image
@@ -285,7 +318,41 @@ class ComputeBackend:
                     typed(pool["id"], str, "loadBalancerBackendAddressPools.id")
                     if not self.emulator.network.pool_exists(pool["id"]):
                         raise InvalidResourceReference(pool["id"], vmss_id)
-        self.resolve_image((profile.get("storageProfile") or {}).get("imageReference"))
+        self._check_basic_load_balancers(profile, vmss_id)
+        version = self.resolve_image((profile.get("storageProfile") or {}).get("imageReference"))
+        location = str(body.get("location") or "").replace(" ", "").lower()
+        regions = {str(r.get("name") or "").replace(" ", "").lower() for r in version.target_regions()} \
+            if version is not None else set()
+        if version is not None and location not in regions:
+            # A scale set's disks are made from the replica in its own region: none, no scale set.
+            raise InvalidParameter(
+                f"The gallery image version '{version.id}' is not available in region '{body.get('location')}'. "
+                f"Please contact the image owner to replicate it to this region, or change the requested region.",
+                code="GalleryImageNotFound", target="imageReference")
+        if version is not None and version.image.os_state.lower() == "specialized" and profile.get("osProfile"):
+            # A specialized image keeps the source VM's accounts and computer name: Compute refuses to
+            # provision an OS profile onto it.
+            raise InvalidParameter("Parameter 'osProfile' is not allowed.", target="osProfile")
+
+    def _check_basic_load_balancers(self, profile: dict, vmss_id: str) -> None:
+        """A Basic SKU load balancer's backend pools hold the instances of ONE availability set or scale
+        set: a second scale set in any of its pools is refused (Standard has no such limit)."""
+        for pool_id, _, _ in nic_pool_refs(profile):
+            lb = self.emulator.network.balancer_of_pool(pool_id)
+            if lb is None or str((lb.body.get("sku") or {}).get("name") or "").lower() != "basic":
+                continue
+            lb_prefix = norm_id(lb.id) + "/backendaddresspools/"
+            for other in self.scale_sets.values():
+                if norm_id(other.id) == norm_id(vmss_id) or other.deleting:
+                    continue
+                models = [other.models.get(other.model_version)] + [
+                    other.models.get(i.model_version) for i in other.live_instances()]
+                if any(norm_id(ref).startswith(lb_prefix) for m in models if m for ref, _, _ in nic_pool_refs(m)):
+                    raise InvalidParameter(
+                        f"Load balancer '{lb.id}' has SKU Basic, whose backend pools can hold the instances of "
+                        f"one availability set or virtual machine scale set only; '{other.id}' is already in "
+                        f"them. Use a Standard SKU load balancer.",
+                        code="VmssAndBasicLoadBalancerPoolsAcrossScaleSets", target="loadBalancerBackendAddressPools")
 
     # ------------------------------------------------------------------ writes
     def put(self, ctx, sub: str, rg: str, name: str, body: dict) -> tuple[ScaleSet, bool, object]:
@@ -303,7 +370,14 @@ class ComputeBackend:
         self.validate(body, name, sub, rg)
         ss = self.scale_sets.get((sub, rg, name))
         created = ss is None
+        os_profile = body["properties"]["virtualMachineProfile"].get("osProfile")
         if created:
+            if isinstance(os_profile, dict) and os_profile.get(GUEST_PROVISION_SIGNAL) is not None:
+                # Every GET returns it; sending it back in a create is refused (Harness nulled it).
+                raise InvalidParameter(
+                    f"Parameter 'osProfile.{GUEST_PROVISION_SIGNAL}' is not valid because the "
+                    f"'Microsoft.Compute/Agentless' feature is not enabled for this subscription.",
+                    target=f"osProfile.{GUEST_PROVISION_SIGNAL}")
             _require_password_when_password_auth(body["properties"]["virtualMachineProfile"])
             ss = ScaleSet(sub, group.name, name, body, ctx.now)
             self.scale_sets[(sub, rg, name)] = ss
@@ -311,6 +385,10 @@ class ComputeBackend:
             from .exceptions import ScaleSetBeingDeleted
             raise ScaleSetBeingDeleted(ss.name)
         else:
+            self.refuse_if_busy(ss)
+            if isinstance(os_profile, dict):
+                # Server-set: an update that sends back what a GET returned changes nothing.
+                os_profile.pop(GUEST_PROVISION_SIGNAL, None)
             _carry_secrets(ss.models[ss.model_version], body["properties"]["virtualMachineProfile"])
         op = self._apply(ctx, ss, body, created)
         return ss, created, op
@@ -321,6 +399,7 @@ class ComputeBackend:
             from .exceptions import ScaleSetBeingDeleted
             raise ScaleSetBeingDeleted(ss.name)
         check_top_level(patch, SCALE_SET_KEYS, "VirtualMachineScaleSetUpdate")
+        self.refuse_if_busy(ss)
         patch = copy.deepcopy(patch)
         for key in ("sku", "properties"):
             typed(patch.get(key), dict, key)
@@ -361,7 +440,10 @@ class ComputeBackend:
             duration = max(duration, SCALE_IN_SECONDS)
         if model_changed and not created and ss.upgrade_mode != "Manual":
             stale = [i for i in ss.live_instances() if i.model_version != ss.model_version]
-            self._upgrade(ss, stale, now, schedule=True)
+            if ss.upgrade_mode == "Rolling":
+                self._rolling_upgrade(ss, stale, now)
+            else:
+                self._upgrade(ss, stale, now, schedule=True)
             duration = max(duration, UPGRADE_SECONDS)
         ss.provisioning_state = "Creating" if created else "Updating"
         ss.pending_ops += 1
@@ -383,8 +465,7 @@ class ComputeBackend:
             ss.pending_ops -= 1
             ss.provisioning_state = "Failed"
 
-        return self.emulator.lro.start(ctx, subscription=ss.subscription, provider="Microsoft.Compute",
-                                       location=ss.location, duration=duration, on_done=done, on_failed=failed)
+        return self._start(ctx, ss, "Create" if created else "Update", duration, done, failed)
 
     def _resolve_for(self, inst: Instance, ss: ScaleSet) -> ImageVersion | None:
         profile = ss.models[inst.model_version]
@@ -451,10 +532,31 @@ class ComputeBackend:
             self.emulator.scheduler.at(now + UPGRADE_SECONDS, apply)
         return apply, undo
 
+    def _rolling_upgrade(self, ss: ScaleSet, stale: list[Instance], now: float) -> None:
+        """Upgrade policy Rolling: batches of `maxBatchInstancePercent` (default 20) of the instances,
+        each taking UPGRADE_SECONDS, `pauseTimeBetweenBatches` (ISO 8601, default none) apart."""
+        policy = ((ss.body.get("properties") or {}).get("upgradePolicy") or {}).get("rollingUpgradePolicy") or {}
+        try:
+            percent = min(max(int(policy.get("maxBatchInstancePercent", 20)), 5), 100)
+        except (TypeError, ValueError):
+            percent = 20
+        pause = _iso_seconds(policy.get("pauseTimeBetweenBatches"))
+        size = max(1, -(-len(stale) * percent // 100))
+        start = now
+        for first in range(0, len(stale), size):
+            batch = stale[first:first + size]
+            if start == now:
+                self._upgrade(ss, batch, now, schedule=True)
+            else:
+                self.emulator.scheduler.at(start, lambda at, batch=batch: self._upgrade(
+                    ss, [i for i in batch if ss.instances.get(i.instance_id) is i], at, schedule=True))
+            start += UPGRADE_SECONDS + pause
+
     def manual_upgrade(self, ctx, ss: ScaleSet, instance_ids: list) -> object:
         if ss.deleting:
             from .exceptions import ScaleSetBeingDeleted
             raise ScaleSetBeingDeleted(ss.name)
+        self.refuse_if_busy(ss)
         live = {i.instance_id: i for i in ss.live_instances()}
         if instance_ids == ["*"]:
             chosen = list(live.values())
@@ -467,15 +569,14 @@ class ComputeBackend:
                 chosen.append(live[iid])
         # one operation whatever the instance count; a failed operation applies nothing
         apply, undo = self._upgrade(ss, chosen, ctx.now, schedule=False)
-        return self.emulator.lro.start(ctx, subscription=ss.subscription, provider="Microsoft.Compute",
-                                       location=ss.location, duration=UPGRADE_SECONDS, on_done=apply,
-                                       on_failed=undo)
+        return self._start(ctx, ss, "ManualUpgrade", UPGRADE_SECONDS, apply, undo)
 
     def delete_instances(self, ctx, ss: ScaleSet, instance_ids: list) -> object:
         """Delete named instances; capacity drops by as many (Compute's VMSS delete-instances)."""
         if ss.deleting:
             from .exceptions import ScaleSetBeingDeleted
             raise ScaleSetBeingDeleted(ss.name)
+        self.refuse_if_busy(ss)
         live = {i.instance_id: i for i in ss.live_instances()}
         chosen = []
         for raw in instance_ids:
@@ -487,8 +588,7 @@ class ComputeBackend:
         for inst in chosen:
             self._remove_instance(ss, inst, ctx.now + SCALE_IN_SECONDS)
         ss.body["sku"]["capacity"] = len(ss.live_instances())
-        return self.emulator.lro.start(ctx, subscription=ss.subscription, provider="Microsoft.Compute",
-                                       location=ss.location, duration=SCALE_IN_SECONDS)
+        return self._start(ctx, ss, "DeleteInstances", SCALE_IN_SECONDS)
 
     def delete(self, ctx, sub: str, rg: str, name: str):
         ss = self.scale_sets.get((sub, rg, name))
@@ -562,6 +662,9 @@ class ComputeBackend:
                 out[k] = body[k]
         props = body.get("properties") or {}
         props["virtualMachineProfile"] = _without_secrets(ss.models[ss.model_version], expand_user_data)
+        os_profile = props["virtualMachineProfile"].get("osProfile")
+        if isinstance(os_profile, dict):
+            os_profile[GUEST_PROVISION_SIGNAL] = True
         props.setdefault("upgradePolicy", {"mode": "Manual"})
         props.setdefault("orchestrationMode", "Uniform")
         props["provisioningState"] = ss.provisioning_state
@@ -570,8 +673,11 @@ class ComputeBackend:
         out["properties"] = props
         return out
 
-    def vm_json(self, ss: ScaleSet, inst: Instance, expand: bool) -> dict:
-        model = ss.models[inst.model_version]
+    def vm_json(self, ss: ScaleSet, inst: Instance, expand: bool, expand_user_data: bool = False) -> dict:
+        """An instance as Compute renders it: the model it runs (OS profile with its Linux/Windows
+        configuration and never a secret, diagnostics, security and other profiles), an etag that
+        changes with that model, userData only under `$expand=userData`."""
+        model = _without_secrets(ss.models[inst.model_version], expand_user_data)
         vm_id = ss.vm_id(inst)
         storage = copy.deepcopy(model.get("storageProfile") or {})
         if inst.image_exact and isinstance(storage.get("imageReference"), dict):
@@ -583,6 +689,18 @@ class ComputeBackend:
                  "properties": {"primary": bool((n.get("properties") or {}).get("primary", i == 0))}}
                 for i, n in enumerate(nic_configs)]
         prefix = ((model.get("osProfile") or {}).get("computerNamePrefix") or ss.name)[:9]
+        os_profile = None
+        if isinstance(model.get("osProfile"), dict):
+            source = model["osProfile"]
+            os_profile = {"computerName": f"{prefix}{_base36(inst.index)}",
+                          "adminUsername": source.get("adminUsername"),
+                          "secrets": copy.deepcopy(source.get("secrets") or []),
+                          "allowExtensionOperations": source.get("allowExtensionOperations", True),
+                          GUEST_PROVISION_SIGNAL: True}
+            for config in ("linuxConfiguration", "windowsConfiguration"):
+                if source.get(config) is not None:
+                    os_profile[config] = copy.deepcopy(source[config])
+                    os_profile[config].setdefault("provisionVMAgent", True)
         props = {
             "latestModelApplied": inst.model_version == ss.model_version,
             "modelDefinitionApplied": "VirtualMachineScaleSet",
@@ -590,18 +708,24 @@ class ComputeBackend:
             "provisioningState": inst.provisioning_state,
             "hardwareProfile": {"vmSize": (ss.body.get("sku") or {}).get("name")},
             "storageProfile": storage,
-            "osProfile": {"computerName": f"{prefix}{_base36(inst.index)}",
-                          "adminUsername": (model.get("osProfile") or {}).get("adminUsername")},
             "networkProfile": {"networkInterfaces": nics},
             "networkProfileConfiguration": {"networkInterfaceConfigurations": nic_configs},
             "timeCreated": self.clock.iso(inst.created),
         }
+        if os_profile is not None:
+            props["osProfile"] = os_profile
+        for key in ("diagnosticsProfile", "securityProfile", "additionalCapabilities", "licenseType"):
+            if model.get(key) is not None:
+                props[key] = copy.deepcopy(model[key])
+        if expand_user_data and model.get("userData"):
+            props["userData"] = model["userData"]
         if expand:
             props["instanceView"] = self.vm_instance_view(ss, inst)
         sku = {k: v for k, v in (ss.body.get("sku") or {}).items() if k in ("name", "tier")}
         out = {"name": f"{ss.name}_{inst.instance_id}", "id": vm_id,
                "type": "Microsoft.Compute/virtualMachineScaleSets/virtualMachines",
-               "location": ss.location, "instanceId": inst.instance_id, "sku": sku, "properties": props}
+               "location": ss.location, "instanceId": inst.instance_id, "sku": sku,
+               "etag": f'"{inst.model_version}"', "properties": props}
         if ss.body.get("tags"):
             out["tags"] = ss.body["tags"]
         return out
@@ -696,6 +820,15 @@ def _carry_secrets(current: dict, new: dict) -> None:
         for key in ("adminPassword", "customData"):
             if key in cur_os and key not in new_os:
                 new_os[key] = cur_os[key]
+
+
+def _iso_seconds(value) -> float:
+    """Seconds of an ISO 8601 duration such as `PT2S`, `PT1M30S`, `PT0S` (0 when absent or unreadable)."""
+    m = re.fullmatch(r"PT(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?", str(value or ""))
+    if not m:
+        return 0.0
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in m.groups())
+    return hours * 3600 + minutes * 60 + seconds
 
 
 def _version_key(image_key: str) -> tuple:

@@ -107,12 +107,17 @@ def _expand_instance_view(ctx: Context) -> bool:
     return "instanceview" in (ctx.q("$expand") or "").lower()
 
 
+def _expand_user_data(ctx: Context) -> bool:
+    return "userdata" in (ctx.q("$expand") or "").lower()
+
+
 def list_vms(ctx: Context) -> Response:
     sub, rg = _p(ctx)
     backend = ctx.emulator.compute
     ss = backend.get(sub, rg, ctx.params["vmScaleSetName"])
     expand = _expand_instance_view(ctx)
-    vms = [backend.vm_json(ss, i, expand) for i in sorted(ss.instances.values(), key=lambda i: i.index)]
+    vms = [backend.vm_json(ss, i, expand, _expand_user_data(ctx))
+           for i in sorted(ss.instances.values(), key=lambda i: i.index)]
     return Response(200, {"value": vms})
 
 
@@ -121,7 +126,7 @@ def get_vm(ctx: Context) -> Response:
     backend = ctx.emulator.compute
     ss = backend.get(sub, rg, ctx.params["vmScaleSetName"])
     inst = backend.instance(ss, ctx.params["instanceId"])
-    return Response(200, backend.vm_json(ss, inst, _expand_instance_view(ctx)))
+    return Response(200, backend.vm_json(ss, inst, _expand_instance_view(ctx), _expand_user_data(ctx)))
 
 
 def vm_instance_view(ctx: Context) -> Response:

@@ -35,6 +35,7 @@ class Emulator:
         from ..compute.urls import url_paths as compute_urls
         from ..insights.models import InsightsBackend
         from ..insights.urls import url_paths as insights_urls
+        from ..keyvault.secrets import SecretStore
         from ..network.models import NetworkBackend
         from ..network.urls import url_paths as network_urls
         from ..resources.models import ResourcesBackend
@@ -53,6 +54,7 @@ class Emulator:
         self.compute = ComputeBackend(self)
         self.network = NetworkBackend(self)
         self.insights = InsightsBackend(self)
+        self.secrets = SecretStore(self.clock)
         core_urls = [
             route("GET", OPERATIONS + "/operations/{operationId}", self.lro.handle_status, _op_throttle),
             route("GET", OPERATIONS + "/operationResults/{operationId}", self.lro.handle_result, _op_throttle),
@@ -77,7 +79,7 @@ class Emulator:
             self.requests.clear()
             self.timeline.clear()
             self.eventgrid.delivered.clear()
-            for backend in (self.resources, self.compute, self.network, self.insights):
+            for backend in (self.resources, self.compute, self.network, self.insights, self.secrets):
                 backend.reset()
 
     # ------------------------------------------------------------------ requests
@@ -99,6 +101,9 @@ class Emulator:
         if path == "/_emulator" or path.startswith("/_emulator/"):
             return self._admin(method, path, body)
         query = dict(parse_qsl(query_string, keep_blank_values=True))
+        if self.secrets.is_data_plane(path):
+            # Key Vault's data plane: its own auth challenge and error shape, never throttled like ARM.
+            return self.secrets.handle(method, path, query, headers, base_url)
         ctx = Context(self, method, path, query, body, base_url, now=now)
         response = self._arm(ctx, headers)
         response.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))
@@ -181,6 +186,12 @@ class Emulator:
         if (method, sub) == ("DELETE", "/faults"):
             self.faults.clear()
             return Response(200, [])
+        if method == "PUT" and sub.lower().startswith("/secrets/") and sub.count("/") == 2:
+            spec = _admin_json(body)
+            if not isinstance(spec, dict) or not isinstance(spec.get("value"), str):
+                raise ArmError("Expected {\"value\": \"<secret>\"}.")
+            version = self.secrets.seed(sub.split("/")[2], spec["value"], spec.get("contentType"))
+            return Response(201, {"name": sub.split("/")[2], "version": version.version})
         if (method, sub) == ("GET", "/clock"):
             now = self.clock.now()
             return Response(200, {"now": self.clock.iso(now), "timeScale": self.clock.time_scale})

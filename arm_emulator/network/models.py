@@ -81,6 +81,13 @@ class NetworkBackend:
                 out[norm_id(pid)] = pid
         return out
 
+    def balancer_of_pool(self, pool_id: str) -> LoadBalancer | None:
+        wanted = norm_id(pool_id)
+        for lb in self.lbs.values():
+            if any(norm_id(f"{lb.id}/backendAddressPools/{p.get('name')}") == wanted for p in lb.pools()):
+                return lb
+        return None
+
     def pool_exists(self, pool_id: str) -> bool:
         return norm_id(pool_id) in self.all_pool_ids()
 
@@ -189,6 +196,15 @@ class NetworkBackend:
                 item["etag"] = lb.etag
                 item["type"] = CHILD_TYPES[coll]
                 item.setdefault("properties", {})["provisioningState"] = lb.provisioning_state
+        for index, frontend in enumerate(props.get("frontendIPConfigurations") or []):
+            fe_props = frontend["properties"]
+            if fe_props.get("subnet") and not fe_props.get("privateIPAddress"):
+                # An internal frontend gets an address of its subnet, as Network allocates it (Dynamic).
+                fe_props["privateIPAddress"] = f"10.0.0.{4 + index}"
+                fe_props["privateIPAllocationMethod"] = "Dynamic"
+            if fe_props.get("privateIPAddress"):
+                fe_props.setdefault("privateIPAllocationMethod", "Static")
+                fe_props.setdefault("privateIPAddressVersion", "IPv4")
         props["backendAddressPools"] = [self.pool_json(lb, p, members) for p in lb.pools()]
         props["provisioningState"] = lb.provisioning_state
         props.setdefault("resourceGuid", _stable_guid(lb.id))

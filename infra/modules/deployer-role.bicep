@@ -42,6 +42,8 @@ var requiredActions = [
   // gateway/gallery.py: version replication state; also Azure's linked-access check when a scale set
   // is created from (or patched to) a gallery image version
   'Microsoft.Compute/galleries/images/versions/read'
+  // gateway/gallery.py: the image definition's osType, osState and hyperVGeneration (validation)
+  'Microsoft.Compute/galleries/images/read'
   // gateway/network.py: load balancer and its pools
   'Microsoft.Network/loadBalancers/read'
   // linked access: a scale set model that names a backend pool (create in stage, swap to prod)
@@ -54,7 +56,9 @@ var requiredActions = [
   'Microsoft.Network/networkSecurityGroups/join/action'
   // linked access: application security groups on an IP configuration copied from the base
   'Microsoft.Network/applicationSecurityGroups/joinIpConfiguration/action'
-  // gateway/autoscale.py: list by resource group, get
+  // gateway/autoscale.py: list by subscription (a setting may live in another resource group: this
+  // needs the role, or Monitoring Reader, at subscription scope; assigned on resource groups only, the
+  // list answers 403 and the code falls back to the target's resource group), list by resource group, get
   'Microsoft.Insights/autoscalesettings/read'
   // gateway/autoscale.py: attach the retargeted setting after the swap, restore on rollback
   'Microsoft.Insights/autoscalesettings/write'

@@ -12,7 +12,14 @@ from azure.mgmt.compute import models as cm
 
 import function_app  # noqa: F401  (indexes the blueprints, as the host does)
 from activities import bookkeeping, routing, scaling, setup
-from domain.contracts import CreateScaleSetInput, LogInput, ResizeInput, RetireScaleSetInput, RouteInput
+from domain.contracts import (
+    CreateScaleSetInput,
+    LogInput,
+    ReleaseOrphansInput,
+    ResizeInput,
+    RetireScaleSetInput,
+    RouteInput,
+)
 from domain.tags import new_scale_set_tags
 from gateway.storage import DeploymentLogs
 
@@ -114,3 +121,24 @@ def test_a_route_that_only_tags_rolls_no_model_out(activity_clients, target, see
     route = RouteInput("dep-1", target.subscription_id, target.resource_group, "web__1", [], [], "BLUE").to_json()
     assert user_function(routing.route_scale_set)(route) == {"changed": True, "upgraded": 0}
     assert [w["method"] for w in writes(emulator_admin, target, before)] == ["PATCH"]
+
+
+def test_a_stage_orphan_is_released_once_out_of_the_stage_pool_and_scaled_to_zero(
+        activity_clients, arm_emulator, target, seeded, emulator_admin):
+    from tests.support.arm import compute_client
+
+    user_function(setup.create_scale_set)(create_input(target, seeded[0]).to_json())
+    compute_client(arm_emulator, target.subscription_id).virtual_machine_scale_sets.begin_update(
+        target.resource_group, "web__1", cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=2))).result()
+    release = ReleaseOrphansInput("dep-2", target.subscription_id, target.resource_group, ["web__1", "gone__9"],
+                                  target.pool_id(target.stage_pool)).to_json()
+    assert user_function(setup.release_stage_orphans)(release) == ["web__1"]
+    released = compute_client(arm_emulator, target.subscription_id).virtual_machine_scale_sets.get(
+        target.resource_group, "web__1")
+    assert released.sku.capacity == 0
+    pools = [p for nic in released.virtual_machine_profile.network_profile.network_interface_configurations
+             for ip in nic.ip_configurations for p in ip.load_balancer_backend_address_pools or []]
+    assert pools == []
+    before = last_seq(emulator_admin)
+    user_function(setup.release_stage_orphans)(release)
+    assert writes(emulator_admin, target, before) == []

@@ -82,9 +82,17 @@ def autoscale(vmss: str, profiles: list[dict[str, Any]]) -> AutoscaleSnapshot:
     )
 
 
-def profile(name: str, minimum: str, maximum: str, default: str, rules: list | None = None) -> dict[str, Any]:
+def profile(name: str, minimum: str, maximum: str, default: str, rules: list | None = None,
+            **schedule: Any) -> dict[str, Any]:
+    """A profile; `recurrence=...` or `fixedDate=...` makes it a schedule (not a default profile)."""
     return {
         "name": name,
         "capacity": {"minimum": minimum, "maximum": maximum, "default": default},
         "rules": rules or [],
+        **schedule,
     }
+
+
+WEEKENDS = {"frequency": "Week", "schedule": {"timeZone": "UTC", "days": ["Saturday", "Sunday"],
+                                              "hours": [0], "minutes": [0]}}
+NEW_YEAR = {"timeZone": "UTC", "start": "2026-12-31T00:00:00Z", "end": "2027-01-02T00:00:00Z"}

@@ -10,15 +10,17 @@ from hypothesis import strategies as st
 
 from domain.capacity import (
     Capacity,
+    default_profile,
     percent_of,
     retarget_autoscale,
+    sizing_note,
     target_capacity,
     upgrade_target,
 )
 from domain.model import AutoscaleSnapshot
 from domain.resource_ids import autoscale_setting_id, scale_set_id
 from domain.spec import FixedInstances, SameAsRunningInstances, UpgradeSpec
-from tests.domain.builders import RG, SUB, autoscale, profile, scale_set
+from tests.domain.builders import NEW_YEAR, RG, SUB, WEEKENDS, autoscale, profile, scale_set
 
 
 def round_half_up(x: int | float | Fraction) -> int:
@@ -172,9 +174,55 @@ def test_same_as_running_finds_the_default_profile_among_scheduled_ones():
     assert target_capacity(SameAsRunningInstances(), ACTIVE, setting) == Capacity(2, 9, 5)
 
 
-def test_same_as_running_without_a_default_named_profile_uses_the_running_capacity():
-    setting = autoscale("web__1", [profile("business hours", "2", "9", "5")])
+def test_same_as_running_reads_the_profile_without_a_schedule_whatever_its_name():
+    setting = autoscale("web__1", [profile("weekend", "0", "2", "1", recurrence=WEEKENDS),
+                                   profile("new year", "0", "1", "1", fixedDate=NEW_YEAR),
+                                   profile("everyday", "2", "9", "5")])
+    assert target_capacity(SameAsRunningInstances(), ACTIVE, setting) == Capacity(2, 9, 5)
+
+
+def test_the_default_profile_is_never_a_schedule_even_one_named_as_the_portal_names_it():
+    weekend = profile("Profile1", "0", "2", "1", recurrence=WEEKENDS)
+    everyday = profile("everyday", "2", "9", "5")
+    assert default_profile(autoscale("web__1", [weekend, everyday])) is everyday
+
+
+def test_portal_names_only_break_a_tie_between_profiles_without_schedules():
+    first, named = profile("custom", "1", "3", "2"), profile("Auto created scale condition", "2", "9", "5")
+    assert default_profile(autoscale("web__1", [first, named])) is named
+    assert default_profile(autoscale("web__1", [first, profile("other", "1", "1", "1")])) is first
+
+
+def test_same_as_running_with_only_schedules_uses_the_running_capacity():
+    setting = autoscale("web__1", [profile("business hours", "2", "9", "5", recurrence=WEEKENDS)])
+    assert default_profile(setting) is None
     assert target_capacity(SameAsRunningInstances(), ACTIVE, setting) == Capacity(4, 4, 4)
+
+
+def test_a_disabled_autoscale_setting_decides_nothing():
+    from dataclasses import replace
+
+    setting = replace(autoscale("web__1", [profile("Profile1", "2", "9", "5")]), enabled=False)
+    assert target_capacity(SameAsRunningInstances(), ACTIVE, setting) == Capacity(4, 4, 4)
+    assert sizing_note(ACTIVE, setting) is None
+
+
+def test_same_as_running_never_shrinks_what_autoscale_runs_now():
+    busy = scale_set("web__1", capacity=7)
+    setting = autoscale("web__1", [profile("Profile1", "2", "9", "3")])
+    assert target_capacity(SameAsRunningInstances(), busy, setting) == Capacity(2, 9, 7)
+    assert "runs [7] instances, more than its autoscale default [3]" in sizing_note(busy, setting)
+
+
+def test_same_as_running_raises_desired_at_most_to_the_profile_max():
+    overfull = scale_set("web__1", capacity=12)
+    setting = autoscale("web__1", [profile("Profile1", "2", "9", "3")])
+    assert target_capacity(SameAsRunningInstances(), overfull, setting) == Capacity(2, 9, 9)
+
+
+def test_no_sizing_note_when_the_running_capacity_is_the_default_or_less():
+    assert sizing_note(ACTIVE, autoscale("web__1", [profile("Profile1", "2", "9", "5")])) is None
+    assert sizing_note(None, None) is None
 
 
 def test_same_as_running_without_autoscale_uses_the_running_capacity_for_all_three():
@@ -205,7 +253,7 @@ def test_autoscale_capacity_given_as_numbers_is_read_too():
     setting = autoscale(
         "web__1", [{"name": "Profile1", "capacity": {"minimum": 1, "maximum": 3, "default": 2}}]
     )
-    assert target_capacity(SameAsRunningInstances(), ACTIVE, setting) == Capacity(1, 3, 2)
+    assert target_capacity(SameAsRunningInstances(), scale_set("web__1", capacity=2), setting) == Capacity(1, 3, 2)
 
 
 def test_capacity_json_round_trip():
@@ -273,10 +321,45 @@ def test_retargeting_given_the_setting_name_does_not_suffix_it_twice():
     )
 
 
-def test_retargeting_without_a_default_named_profile_sets_the_first():
-    setting = autoscale("web__1", [profile("business hours", "2", "9", "5")])
+def test_retargeting_sets_the_profile_without_a_schedule_and_carries_schedules_over_unchanged():
+    weekend = profile("Profile1", "0", "2", "1", rules=[rule(OLD_ID)], recurrence=WEEKENDS)
+    new_year = profile("new year", "5", "20", "10", fixedDate=NEW_YEAR)
+    setting = autoscale("web__1", [weekend, new_year, profile("everyday", "2", "9", "5")])
     new = retarget_autoscale(setting, "web__2", NEW_ID, Capacity(1, 4, 2))
-    assert new.profiles[0]["capacity"] == {"minimum": "1", "maximum": "4", "default": "2"}
+    assert new.profiles[2]["capacity"] == {"minimum": "1", "maximum": "4", "default": "2"}
+    assert new.profiles[0]["capacity"] == weekend["capacity"] and new.profiles[0]["recurrence"] == WEEKENDS
+    assert new.profiles[0]["rules"][0]["metricTrigger"]["metricResourceUri"] == NEW_ID
+    assert new.profiles[1] == new_year
+
+
+def test_retargeting_only_schedules_adds_a_default_profile_at_the_new_capacity():
+    weekend = profile("weekend", "0", "2", "1", recurrence=WEEKENDS)
+    new = retarget_autoscale(autoscale("web__1", [weekend]), "web__2", NEW_ID, Capacity(1, 4, 2))
+    assert new.profiles[0] == weekend
+    assert new.profiles[1] == {"name": "Profile1", "rules": [],
+                               "capacity": {"minimum": "1", "maximum": "4", "default": "2"}}
+
+
+def test_retargeting_keeps_every_other_field_of_the_setting():
+    from dataclasses import replace
+
+    notifications = [{"operation": "Scale", "email": {"sendToSubscriptionAdministrator": True,
+                                                      "customEmails": ["ops@contoso.com"]}, "webhooks": []}]
+    setting = replace(old_setting(), enabled=False, tags={"team": "web"}, notifications=notifications,
+                      predictive_autoscale_policy={"scaleMode": "Enabled", "scaleLookAheadTime": "PT5M"},
+                      target_resource_location="westeurope")
+    new = retarget_autoscale(setting, "web__2", NEW_ID, Capacity(1, 4, 2))
+    assert (new.enabled, new.tags, new.notifications, new.predictive_autoscale_policy,
+            new.target_resource_location) == (False, {"team": "web"}, notifications,
+                                              {"scaleMode": "Enabled", "scaleLookAheadTime": "PT5M"}, "westeurope")
+
+
+def test_a_setting_in_another_resource_group_is_retargeted_beside_the_new_scale_set():
+    from dataclasses import replace
+
+    elsewhere = replace(old_setting(), id=autoscale_setting_id(SUB, "rg-monitoring", "web__1_Autoscale"))
+    assert retarget_autoscale(elsewhere, "web__2", NEW_ID, Capacity(1, 4, 2)).id == \
+        autoscale_setting_id(SUB, RG, "web__2_Autoscale")
 
 
 def test_retargeting_a_setting_without_profiles_gives_it_a_default_one():

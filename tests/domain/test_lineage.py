@@ -13,15 +13,19 @@ from domain.lineage import (
     lineage_members,
     next_revision,
     retention_plan,
+    stage_orphans,
 )
 from tests.domain.builders import at, scale_set
 
 
 def member(
-    revision: int, *, capacity: int = 0, created: str | None = "auto", infra: str = "web"
+    revision: int, *, capacity: int = 0, created: str | None = "auto", infra: str = "web",
+    pools: tuple[str, ...] = (),
 ) -> LineageMember:
+    from dataclasses import replace
+
     stamp = f"202611{revision:02d}T050000Z" if created == "auto" else created
-    return lineage_members(
+    found = lineage_members(
         [
             scale_set(
                 f"web__{revision}", capacity=capacity, revision_tag=f"{infra}__{revision}", created=stamp
@@ -29,6 +33,11 @@ def member(
         ],
         infra,
     )[0]
+    return replace(found, summary=replace(found.summary, pool_ids=list(pools)))
+
+
+LB = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb/backendAddressPools"
+PROD, STAGE = f"{LB}/prod", f"{LB}/stage"
 
 
 def names(members) -> list[str]:
@@ -221,3 +230,57 @@ def test_retention_keeps_at_most_versions_to_keep_minus_one_and_partitions_the_l
     sized = {m.name for m in members if m.capacity > 0}
     assert set(plan.scale_to_zero) == (set(plan.keep) & sized) - ({active.name} if active else set())
     assert len(plan.keep) == min(len(members), keep - 1)
+
+
+# --- the live scale set read from the load balancer ---------------------------------------------------
+
+
+def test_the_member_in_the_prod_pool_is_active_even_when_a_dead_deployment_left_a_newer_one():
+    serving = member(1, capacity=4, pools=(PROD,))
+    orphan = member(2, capacity=2, pools=(STAGE,))
+    assert active_member([orphan, serving], PROD.upper()) is serving
+    # Harness's rule alone would have taken the orphan:
+    assert active_member([orphan, serving]) is orphan
+
+
+def test_a_member_in_prod_is_active_whatever_its_capacity():
+    idle_in_prod = member(1, capacity=0, pools=(PROD,))
+    assert active_member([member(2, capacity=3, pools=(STAGE,)), idle_in_prod], PROD) is idle_in_prod
+
+
+def test_without_a_member_in_prod_the_newest_with_capacity_is_active():
+    older, newer = member(1, capacity=2), member(2, capacity=2)
+    assert active_member([older, newer], PROD) is newer
+    assert active_member([member(1)], PROD) is None
+
+
+def test_retention_never_scales_to_zero_or_deletes_a_member_in_the_prod_pool():
+    # An operator routed __1 back into prod by hand beside __3: both serve, neither may go.
+    lineage = [member(1, capacity=2, pools=(PROD,)), member(2, capacity=2), member(3, capacity=4, pools=(PROD,)),
+               member(4, capacity=1, pools=(STAGE,))]
+    active = active_member(lineage, PROD)
+    assert active.name == "web__3"
+    plan = retention_plan(lineage, active, 3, PROD)
+    assert "web__1" in plan.keep and "web__3" in plan.keep
+    assert not {"web__1", "web__3"} & set(plan.scale_to_zero + plan.delete)
+    assert plan.delete == ["web__4", "web__2"] and plan.scale_to_zero == []  # no slot left beside the two
+
+
+def test_retention_without_the_prod_pool_keeps_harness_behaviour():
+    lineage = [member(1, capacity=2), member(2, capacity=2), member(3, capacity=4)]
+    assert retention_plan(lineage, lineage[2], 3) == retention_plan(lineage, lineage[2], 3, PROD)
+
+
+def test_stage_only_members_left_by_a_dead_deployment_are_orphans():
+    serving = member(1, capacity=4, pools=(PROD,))
+    dead = member(3, capacity=2, pools=(STAGE,))
+    idle_in_stage = member(2, capacity=0, pools=(STAGE,))
+    both = member(4, capacity=1, pools=(PROD, STAGE))
+    lineage = [serving, dead, idle_in_stage, both, member(5)]
+    active = active_member(lineage, PROD)
+    assert names(stage_orphans(lineage, active, STAGE, PROD)) == ["web__3", "web__2"]
+
+
+def test_the_active_member_is_never_an_orphan():
+    only = member(1, capacity=2, pools=(STAGE,))
+    assert stage_orphans([only], active_member([only], PROD), STAGE, PROD) == []

@@ -17,3 +17,10 @@ def test_a_failed_replication_to_the_scale_sets_region_fails_it_there():
     assert version.failed_in("West US") and not version.failed_in("eastus")
     assert ImageVersionSummary("id", "1.4.0", "Succeeded", "Failed").failed_in("westus")
     assert ImageVersionSummary("id", "1.4.0", "Creating", "InProgress").ready_in("westus") is False
+
+
+def test_a_completed_version_not_replicated_to_the_scale_sets_region_is_never_ready_there():
+    version = ImageVersionSummary("id", "1.4.0", "Succeeded", "Completed", region_states={"East US": "Completed"})
+    assert not version.ready_in("westus") and not version.targets_region("westus")
+    assert version.ready_in("eastus") and version.targets_region("East US")
+    assert ImageVersionSummary("id", "1.4.0", "Succeeded", "Completed").targets_region("anywhere")

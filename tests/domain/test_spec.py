@@ -575,3 +575,35 @@ def test_any_json_value_in_any_field_gives_a_spec_or_a_spec_error_blaming_that_f
 def test_any_json_body_gives_a_spec_or_a_spec_error(body):
     with pytest.raises(SpecError):
         parse_spec(body)
+
+
+# --- adminPassword from Key Vault ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("secret_id", [
+    "https://bg-vault.vault.azure.net/secrets/vmss-admin",
+    "https://bg-vault.vault.azure.net/secrets/vmss-admin/0123456789abcdef0123456789ABCDEF",
+    "https://bg-vault.vault.azure.cn/secrets/vmss-admin",
+])
+def test_admin_password_is_a_key_vault_secret_id_and_round_trips(secret_id):
+    spec = parse_spec(spec_payload(adminPassword={"keyVaultSecretId": secret_id + "/"}))
+    assert spec.admin_password.key_vault_secret_id == secret_id
+    assert parse_spec(spec.to_json()) == spec
+
+
+@pytest.mark.parametrize("secret_id", [
+    "http://bg-vault.vault.azure.net/secrets/vmss-admin",
+    "https://bg-vault.example.com/secrets/vmss-admin",
+    "https://bg-vault.vault.azure.net/keys/vmss-admin",
+    "https://bg-vault.vault.azure.net/secrets/",
+    "https://bg-vault.vault.azure.net/secrets/bad_name",
+    "https://bg-vault.vault.azure.net/secrets/vmss-admin/not-a-version",
+    "https://bg-vault.vault.azure.net/secrets/vmss-admin?api-version=7.5",
+    "https://x.vault.azure.net/secrets/vmss-admin",
+])
+def test_admin_password_must_name_a_secret_in_a_key_vault(secret_id):
+    assert "adminPassword.keyVaultSecretId" in problems(spec_payload(adminPassword={"keyVaultSecretId": secret_id}))
+
+
+def test_admin_password_takes_no_password_itself():
+    assert "adminPassword.value" in problems(spec_payload(adminPassword={"value": "hunter2"}))

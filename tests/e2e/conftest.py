@@ -27,6 +27,7 @@ def devhost(arm_emulator, azurite, tmp_path_factory):
         "ARM_ENDPOINT": arm_emulator.endpoint,
         "ARM_CA_BUNDLE": str(arm_emulator.ca_bundle),
         "ARM_CREDENTIAL": "emulator",
+        "KEYVAULT_ENDPOINT": arm_emulator.endpoint,
         "ARM_POLLING_INTERVAL_SECONDS": "0.05",
         "AzureWebJobsStorage": azurite.connection_string,
         "TIME_SCALE": str(TEST_TIME_SCALE),

@@ -10,6 +10,7 @@ from azure.mgmt.compute import models as cm
 from azure.mgmt.compute._utils.model_base import SdkJSONEncoder, _deserialize
 from azure.mgmt.monitor.models import AutoscaleSettingResource
 
+from domain.capacity import Capacity, default_profile, retarget_autoscale
 from gateway import autoscale, compute, gallery
 from gateway.errors import InvalidResourceIdError
 from gateway.ids import parse_image_version_id
@@ -73,10 +74,14 @@ def test_autoscale_snapshot_round_trips_and_retargets():
     assert autoscale._same_setting(snap, autoscale._snapshot(autoscale._model(snap)))
     old = snap.target_resource_id
     new = old.replace("testingsc", "web__2")
-    moved = autoscale.retarget_autoscale(snap, "web__2_Autoscale", new, 2, 9, 3)
+    moved = retarget_autoscale(snap, "web__2", new, Capacity(2, 9, 3))
     assert moved.name == "web__2_Autoscale" and moved.target_resource_id == new
     assert all(r["metricTrigger"]["metricResourceUri"] == new for p in moved.profiles for r in p["rules"])
-    assert moved.default_profile()["capacity"] == {"minimum": "2", "maximum": "9", "default": "3"}
+    assert default_profile(moved)["capacity"] == {"minimum": "2", "maximum": "9", "default": "3"}
+    # The example's schedules (recurrence, fixedDate) are carried over with their own capacity.
+    schedules = [(p["name"], p["capacity"]) for p in moved.profiles if p.get("recurrence") or p.get("fixedDate")]
+    assert schedules == [(p["name"], p["capacity"]) for p in snap.profiles if p.get("recurrence") or p.get("fixedDate")]
+    assert autoscale._same_setting(moved, autoscale._snapshot(autoscale._model(moved)))
     assert snap.profiles[0]["rules"][0]["metricTrigger"]["metricResourceUri"] == old  # the original is untouched
 
 

@@ -88,3 +88,22 @@ def test_identity_based_storage_settings_name_the_blob_endpoint_without_a_key():
     assert by_account.storage_blob_service_uri == "https://bgdeployer.blob.core.windows.net"
     by_uri = Settings.from_env({"AzureWebJobsStorage__blobServiceUri": "https://bg.blob.core.windows.net/"})
     assert by_uri.storage_blob_service_uri == "https://bg.blob.core.windows.net"
+
+
+def test_keyvault_endpoint_is_for_a_loopback_emulator_only():
+    assert Settings.from_env({}).keyvault_endpoint is None
+    local = Settings.from_env({"KEYVAULT_ENDPOINT": "https://127.0.0.1:8443/"})
+    assert local.keyvault_endpoint == "https://127.0.0.1:8443"
+    for elsewhere in ("https://bg-vault.vault.azure.net", "http://127.0.0.1:8443", "https://10.0.0.4:8443"):
+        with pytest.raises(SettingsError, match="KEYVAULT_ENDPOINT"):
+            Settings.from_env({"KEYVAULT_ENDPOINT": elsewhere})
+
+
+def test_secrets_clients_go_to_the_vault_unless_an_emulator_stands_in():
+    in_azure = AzureClients(Settings(), credential=StaticTokenCredential())
+    assert in_azure.secrets("https://bg-vault.vault.azure.net").vault_url == "https://bg-vault.vault.azure.net"
+    local = AzureClients(Settings(keyvault_endpoint="https://127.0.0.1:8443"), credential=StaticTokenCredential())
+    assert local.secrets("https://bg-vault.vault.azure.net").vault_url == "https://127.0.0.1:8443"
+    assert local.secrets("https://BG-VAULT.vault.azure.net") is local.secrets("https://bg-vault.vault.azure.net")
+    in_azure.close()
+    local.close()

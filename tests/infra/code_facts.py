@@ -27,6 +27,7 @@ SDK_CALL_ACTIONS: dict[tuple[str, str], str] = {
     ("load_balancer_backend_address_pools", "get"): "Microsoft.Network/loadBalancers/backendAddressPools/read",
     ("autoscale_settings", "get"): "Microsoft.Insights/autoscalesettings/read",
     ("autoscale_settings", "list_by_resource_group"): "Microsoft.Insights/autoscalesettings/read",
+    ("autoscale_settings", "list_by_subscription"): "Microsoft.Insights/autoscalesettings/read",
     ("autoscale_settings", "create_or_update"): "Microsoft.Insights/autoscalesettings/write",
     ("autoscale_settings", "delete"): "Microsoft.Insights/autoscalesettings/delete",
 }

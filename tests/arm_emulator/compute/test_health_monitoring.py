@@ -13,7 +13,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.mgmt.compute import models as cm
 
-from tests.arm_emulator.conftest import SUBSCRIPTION_ID, TOKEN, arm_url, scale_set
+from tests.arm_emulator.conftest import SUBSCRIPTION_ID, TOKEN, arm_url, scale_set, wait_until
 
 
 def _health_codes(compute, rg, name) -> list[str | None]:
@@ -107,13 +107,17 @@ def test_creating_a_password_auth_scale_set_without_its_password_is_rejected(com
     with_password = {**os_profile, "windowsConfiguration": {"provisionVMAgent": True}, "adminPassword": "S3cret-pass!"}
     body["properties"]["virtualMachineProfile"]["osProfile"] = with_password
     assert http.put(url, json=body, headers=TOKEN).status_code == 201
-    # a GET shows no password; PUT back (an update) keeps the one Compute holds
-    got = http.get(url, headers=TOKEN).json()
+    # a GET shows no password; PUT back (an update, once the create is over) keeps the one Compute holds
+    got = wait_until(lambda: (lambda b: b["properties"]["provisioningState"] == "Succeeded" and b)(
+        http.get(url, headers=TOKEN).json()), "the create to finish")
     assert "adminPassword" not in got["properties"]["virtualMachineProfile"]["osProfile"]
     assert http.put(url, json=got, headers=TOKEN).status_code == 200
     # ... but the same body as a NEW scale set is refused
     other = arm_url(seed.rg, "Microsoft.Compute/virtualMachineScaleSets/pw2")
-    r = http.put(other, json={k: v for k, v in got.items() if k not in ("id", "name", "type")}, headers=TOKEN)
+    copied = {k: v for k, v in got.items() if k not in ("id", "name", "type")}
+    # (without the server-set signal, which a create may not carry either)
+    del copied["properties"]["virtualMachineProfile"]["osProfile"]["requireGuestProvisionSignal"]
+    r = http.put(other, json=copied, headers=TOKEN)
     assert r.status_code == 400 and r.json()["error"]["target"] == "adminPassword"
     assert SUBSCRIPTION_ID in url
 
