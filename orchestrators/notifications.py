@@ -89,8 +89,7 @@ def notifying(context: df.DurableOrchestrationContext, steps: Generator[Any, Any
             to_send, to_throw = None, exc
 
 
-@bp.orchestration_trigger(context_name="context")
-def deliver_notification(context: df.DurableOrchestrationContext):
+def deliver_until_accepted(context: df.DurableOrchestrationContext):
     """One event to one webhook: retried with durable timers while the receiver fails transiently,
     for up to an hour after the first attempt."""
     request = DeliveryInput.from_json(context.get_input())
@@ -111,3 +110,9 @@ def deliver_notification(context: df.DurableOrchestrationContext):
         if retry_at is None:
             return result
         yield context.create_timer(retry_at)
+
+
+@bp.orchestration_trigger(context_name="context")
+def deliver_notification(context: df.DurableOrchestrationContext):
+    result = yield from deliver_until_accepted(context)
+    return result
