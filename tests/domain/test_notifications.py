@@ -88,3 +88,17 @@ def test_retries_back_off_to_ten_minutes_and_stop_an_hour_after_the_first_attemp
                           timedelta(minutes=8)]
     assert max(pauses) == timedelta(minutes=10)
     assert now == T0 + timedelta(hours=1)
+
+
+def test_the_documented_verification_snippet_accepts_our_signatures_and_nothing_else():
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "notifications.md").read_text()
+    snippet = re.search(r"## Verifying a signature.*?```python\n(.*?)```", doc, re.S).group(1)
+    namespace: dict = {}
+    exec(snippet, namespace)  # noqa: S102 - the repository's own documentation
+    body = event_body(cloud_event({"status": "Running"}, deployment_id="d", sequence=1, time="t"))
+    assert namespace["signature_is_valid"](body, signature("key", body), "key")
+    assert not namespace["signature_is_valid"](body, signature("other", body), "key")
+    assert not namespace["signature_is_valid"](body, None, "key")
