@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from domain import steps as S
@@ -23,6 +24,7 @@ from domain.tags import BG_VERSION, BLUE, get_tag
 from domain.view import DeploymentView
 
 SKIPPED_PHASE = "Skipped"
+_NEVER = datetime.min.replace(tzinfo=UTC)
 # Setup: check Azure still matches; Upgrade: the revived scale set into the stage pool at its old size,
 # steady; Swap: the verified swap; Downsize: the undone one. `plan_steps(undo_spec(...))` gives these.
 UNDO_STEPS = (S.SETUP, S.UPGRADE, S.SWAP, S.DOWNSIZE)
@@ -34,6 +36,10 @@ def same_target(a: DeploymentView, b: DeploymentView) -> bool:
                 (view.infrastructure_id or "").lower())
 
     return key(a) == key(b)
+
+
+def _created(view: DeploymentView) -> datetime:
+    return view.created_at or _NEVER
 
 
 def changed_prod(view: DeploymentView) -> bool:
@@ -57,9 +63,9 @@ def undo_refusal(candidate: DeploymentView, deployments: Iterable[DeploymentView
                 f"deployments recorded what they replaced)")
     later = [view for view in deployments
              if view.id != candidate.id and same_target(view, candidate) and changed_prod(view)
-             and (view.created_at or 0) > (candidate.created_at or 0)]  # type: ignore[operator]
+             and _created(view) > _created(candidate)]
     if later:
-        newest = max(later, key=lambda view: view.created_at)  # type: ignore[arg-type, return-value]
+        newest = max(later, key=_created)
         return (f"Deployment [{name}] is not the latest of its target: [{newest.id}] "
                 f"({newest.kind}, {newest.new_vmss}) succeeded after it")
     return None
