@@ -2,16 +2,12 @@
 
 import azure.durable_functions as df
 
-from activities import bp as activities
-from orchestrators.bluegreen import bp as deployments
-from orchestrators.steady_state_wait import bp as steady_state_waits
-from triggers.dashboard import bp as dashboard_page
-from triggers.deployments import bp as deployments_api
-from triggers.eventgrid import bp as gallery_events
-from triggers.openapi import bp as openapi_document
-from triggers.profiles import bp as profiles_api
+import activities
+from orchestrators import bluegreen, notifications, steady_state_wait, undo
+from triggers import dashboard, deployments, eventgrid, openapi, profiles
+from triggers import undo as undo_api
 
 app = df.DFApp()
-for blueprint in (deployments_api, dashboard_page, openapi_document, profiles_api, gallery_events,
-                  deployments, steady_state_waits, activities):
-    app.register_functions(blueprint)
+for module in (deployments, undo_api, profiles, eventgrid, dashboard, openapi,
+               bluegreen, undo, steady_state_wait, notifications, activities):
+    app.register_functions(module.bp)

@@ -12,6 +12,9 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar, Self
 
 ORCHESTRATOR_NAME = "bluegreen_deployment"
+UNDO_ORCHESTRATOR_NAME = "undo_deployment"
+# Every orchestration that is a deployment of the API (`kind` deploy or undo).
+DEPLOYMENT_ORCHESTRATIONS = frozenset({ORCHESTRATOR_NAME, UNDO_ORCHESTRATOR_NAME})
 
 
 class _Contract:
@@ -238,3 +241,57 @@ class WaitInput(_Contract):
     health_monitored: bool | None = None
     # After the swap autoscale may already have grown the scale set past the target (its minimum).
     at_least_target: bool = False
+
+
+@dataclass(frozen=True)
+class UndoInput(_Contract):
+    """Input of the `undo_deployment` orchestration: a deployment input (the undone deployment's spec,
+    see domain.undo.undo_spec) plus what it undoes."""
+
+    orchestration: ClassVar[str | None] = UNDO_ORCHESTRATOR_NAME
+
+    deployment_id: str
+    spec: dict[str, Any]
+    lock_key: str
+    undoes: str  # the undone deployment's id
+    undone_vmss: str  # the scale set that deployment put into prod
+    revived: dict[str, Any]  # domain.view.ReplacedScaleSet.to_json(): the scale set to bring back
+    source: dict[str, Any] = field(default_factory=lambda: Source().to_json())
+
+    def deployment(self) -> DeploymentInput:
+        return DeploymentInput(self.deployment_id, self.spec, self.lock_key, self.source)
+
+
+@dataclass(frozen=True)
+class StartNotificationsInput(_Contract):
+    """Start the delivery of one status change's event to each webhook (fire and forget)."""
+
+    activity: ClassVar[str | None] = "start_notification_delivery"
+
+    deployment_id: str
+    sequence: int
+    webhooks: list[str]
+    event: dict[str, Any]  # the CloudEvents event (domain.notifications.cloud_event)
+
+
+@dataclass(frozen=True)
+class DeliveryInput(_Contract):
+    """Input of the `deliver_notification` orchestration: one event to one webhook, retried."""
+
+    orchestration: ClassVar[str | None] = "deliver_notification"
+
+    deployment_id: str
+    url: str
+    event: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PostWebhookInput(_Contract):
+    """One signed POST of an event; the signing key is read by the activity, never passed in."""
+
+    activity: ClassVar[str | None] = "post_webhook"
+
+    deployment_id: str
+    url: str
+    event: dict[str, Any]
+    attempt: int = 1

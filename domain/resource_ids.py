@@ -219,3 +219,8 @@ def same_resource(a: str | None, b: str | None) -> bool:
 def name_from_id(resource_id: str) -> str:
     """The last segment of an id (the resource's own name)."""
     return resource_id.rstrip("/").rsplit("/", 1)[-1]
+
+
+def backend_pool_id(subscription: str, resource_group: str, load_balancer: str, pool: str) -> str:
+    return (f"{_group_scope(subscription, resource_group)}/Microsoft.Network/loadBalancers/"
+            f"{load_balancer}/backendAddressPools/{pool}")

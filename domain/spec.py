@@ -43,6 +43,7 @@ from pydantic_core import PydanticCustomError
 
 from domain import defaults
 from domain.naming import NAME_CHARS_REPLACED, normalise_name
+from domain.notifications import MAX_WEBHOOKS, webhook_url_problem
 from domain.resource_ids import ImageDefinitionId, ImageVersionId, is_guid, name_problem, same_resource
 
 
@@ -291,6 +292,24 @@ class KeyVaultSecretRef(BaseModel):
     key_vault_secret_id: Annotated[str, AfterValidator(_key_vault_secret_id)]
 
 
+def _webhook_url(value: str) -> str:
+    problem = webhook_url_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+WebhookUrl = Annotated[str, AfterValidator(_webhook_url)]
+
+
+class NotificationsSpec(BaseModel):
+    """Where every status change of the deployment is POSTed (CONTRACT §5, Notifications)."""
+
+    model_config = _MODEL_CONFIG
+
+    webhooks: list[WebhookUrl] = Field(min_length=1, max_length=MAX_WEBHOOKS)
+
+
 # --- the request ---------------------------------------------------------------------------------
 
 
@@ -346,6 +365,7 @@ class _TargetSpec(BaseModel):
     )
     user_data: UserData | None = None
     admin_password: KeyVaultSecretRef | None = None
+    notifications: NotificationsSpec | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -468,7 +488,8 @@ class ProfileSpec(_TargetSpec):
 
 _FIELD_NAMES = frozenset(
     name
-    for model in (_TargetSpec, DeploymentSpec, ProfileSpec, FixedInstances, UpgradeSpec, ApprovalSpec)
+    for model in (_TargetSpec, DeploymentSpec, ProfileSpec, FixedInstances, UpgradeSpec, ApprovalSpec,
+                  NotificationsSpec)
     for name in model.model_fields
 )
 _UNION_TAGS = {"instances": ("fixed", "sameAsRunning")}

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 from pydantic.alias_generators import to_camel
 
-from domain.model import InstanceCounts
+from domain.model import AutoscaleSnapshot, InstanceCounts, ScaleSetSummary
 from domain.steps import DeploymentStatus, StepStatus
 
 # The one timestamp format of the deployment resource: step times, wait deadlines, createdAt/updatedAt.
@@ -83,6 +83,14 @@ class ApprovalView(_Resource):
         return None if moment is None else iso_instant(moment)
 
 
+class ReplacedScaleSet(_Resource):
+    """The scale set a deployment took out of prod, as it was before: what an undo brings back."""
+
+    name: str
+    capacity: int
+    autoscale: dict[str, Any] | None = None  # AutoscaleSnapshot.to_json(), None when it had none
+
+
 class DeploymentView(_Resource):
     """`GET /api/deployments/{id}`. Besides the §5 fields it names its target and its source, which
     the list filters and event-driven deployments rely on."""
@@ -105,8 +113,12 @@ class DeploymentView(_Resource):
     resource_group: str | None = None
     infrastructure_id: str | None = None
     source: dict[str, Any] | None = None
+    # An undo names the deployment it undoes.
+    undoes: str | None = None
     # The running steady-state wait, whose live counts the API shows; not part of the resource.
     wait_instance_id: str | None = Field(default=None, exclude=True)
+    # What an undo of this deployment needs; kept in the custom status, not part of the resource.
+    replaced: ReplacedScaleSet | None = Field(default=None, exclude=True)
 
     @field_serializer("created_at", "updated_at")
     def _instant(self, moment: datetime | None) -> str | None:
@@ -118,7 +130,8 @@ class DeploymentView(_Resource):
 
     def to_status(self) -> dict[str, Any]:
         """The orchestration's custom status: the resource and the wait to follow."""
-        return {**self.to_json(), "waitInstanceId": self.wait_instance_id}
+        replaced = self.replaced.to_json() if self.replaced else None
+        return {**self.to_json(), "waitInstanceId": self.wait_instance_id, "replaced": replaced}
 
     def step(self, name: str) -> StepRecord | None:
         return next((step for step in self.steps if step.name == name), None)
@@ -147,3 +160,10 @@ class DeploymentView(_Resource):
 def planned_view(step_names: list[str], **fields: Any) -> DeploymentView:
     return DeploymentView(status=DeploymentStatus.RUNNING, phase="Starting",
                           steps=tuple(StepRecord(name=name) for name in step_names), **fields)
+
+
+def replaced_scale_set(old: ScaleSetSummary | None, autoscale: AutoscaleSnapshot | None) -> ReplacedScaleSet | None:
+    """What a deployment records of the scale set it replaces, before changing it."""
+    if old is None:
+        return None
+    return ReplacedScaleSet(name=old.name, capacity=old.capacity, autoscale=autoscale.to_json() if autoscale else None)

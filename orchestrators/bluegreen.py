@@ -54,7 +54,8 @@ from domain.rollout import (
 from domain.spec import DeploymentSpec, parse_spec
 from domain.steps import DeploymentStatus, StepStatus
 from domain.tags import BLUE, GREEN, new_scale_set_tags
-from domain.view import CapacityView, DeploymentView, iso_instant, planned_view, utc
+from domain.view import CapacityView, DeploymentView, iso_instant, planned_view, replaced_scale_set, utc
+from orchestrators.notifications import notifying
 from orchestrators.steady_state_wait import RETRY
 from orchestrators.versions import flow_version
 
@@ -113,7 +114,7 @@ class BlueGreenDeployment:
 
     def __init__(self, context: df.DurableOrchestrationContext) -> None:
         self.ctx = context
-        self.input = DeploymentInput.from_json(context.get_input())
+        self.input = self.read_input(context)
         self.spec: DeploymentSpec = parse_spec(self.input.spec)
         self.source = Source.from_json(self.input.source)
         self.id = self.input.deployment_id
@@ -137,6 +138,9 @@ class BlueGreenDeployment:
         self.attach_at = autoscale_attach_point(
             approval_required=self.approval_required, downsize_old_first=self.spec.resize_strategy == "downsizeOldFirst",
             downsize_old_vmss=self.spec.downsize_old_vmss)
+
+    def read_input(self, context: df.DurableOrchestrationContext) -> DeploymentInput:
+        return DeploymentInput.from_json(context.get_input())
 
     def step_table(self) -> dict[str, Step]:
         """Each step any version plans (orchestrators/versions.py) and the method that runs it."""
@@ -282,7 +286,8 @@ class BlueGreenDeployment:
         self.capacity = target_capacity(spec.instances, self.old, self.old_autoscale)
         self.target = upgrade_target(spec.upgrade, self.capacity.desired)
         self.publish(revision=revision, new_vmss=self.new_name, old_vmss=self.old.name if self.old else None,
-                     capacity=CapacityView(desired=self.target, current=0, healthy=0))
+                     capacity=CapacityView(desired=self.target, current=0, healthy=0),
+                     replaced=replaced_scale_set(self.old, self.old_autoscale))
         if self.old is not None and self.target == 0:
             # The swap would take the old scale set's instances out of prod for none: the pool left empty.
             raise StepFailed(S.SETUP, f"The new Virtual Machine Scale Set [{self.new_name}] would have 0 instances: "
@@ -456,7 +461,7 @@ class BlueGreenDeployment:
     # -- Rollback ---------------------------------------------------------------------------
 
     def fail(self, reason: str):
-        plan = rollback_plan(self.done, self.old, self.old_autoscale is not None, self.new_name)
+        plan = self.rollback_actions()
         self.view = self.view.skip_pending()
         if not plan:
             yield self.log(f"Deployment failed: {reason}")
@@ -475,6 +480,9 @@ class BlueGreenDeployment:
         self.mark(S.ROLLBACK, StepStatus.SUCCEEDED)
         yield self.log("Rollback completed successfully")
         return self.finish(DeploymentStatus.ROLLED_BACK, reason)
+
+    def rollback_actions(self) -> list[Any]:
+        return rollback_plan(self.done, self.old, self.old_autoscale is not None, self.new_name)
 
     def undo(self, action: RollbackAction):
         if isinstance(action, RestoreOldToProd):
@@ -497,5 +505,5 @@ class BlueGreenDeployment:
 @bp.orchestration_trigger(context_name="context")
 def bluegreen_deployment(context: df.DurableOrchestrationContext):
     deployment = BlueGreenDeployment(context)
-    result = yield from deployment.run()
+    result = yield from notifying(context, deployment.run(), lambda: deployment.view, deployment.spec)
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import urllib.request
 import uuid
 from functools import lru_cache
@@ -13,8 +14,9 @@ import azure.durable_functions as df
 import azure.functions as func
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
-from domain.contracts import ORCHESTRATOR_NAME, DeploymentInput, Source
+from domain.contracts import DEPLOYMENT_ORCHESTRATIONS, ORCHESTRATOR_NAME, DeploymentInput, Source
 from domain.naming import target_key
+from domain.notifications import SIGNING_KEY_SETTING
 from domain.spec import DeploymentSpec, SpecError, parse_spec
 from domain.steps import DeploymentStatus
 from gateway.clients import get_clients
@@ -44,6 +46,15 @@ async def _log_best_effort(deployment_id: str, line: str) -> None:
 
 def spec_error_response(exc: SpecError) -> func.HttpResponse:
     return error_response(400, "InvalidDeploymentSpec", str(exc), exc.details)
+
+
+def notifications_refusal(spec: DeploymentSpec) -> func.HttpResponse | None:
+    """Webhooks without a signing key would be sent unsigned or not at all: refused (CONTRACT §2)."""
+    if spec.notifications is None or (os.environ.get(SIGNING_KEY_SETTING) or "").strip():
+        return None
+    message = f"notifications need the app setting {SIGNING_KEY_SETTING}, which is not set"
+    return error_response(400, "InvalidDeploymentSpec", message,
+                          [{"field": "notifications", "message": message}])
 
 
 async def start_deployment(client: df.DurableOrchestrationClient, spec: DeploymentSpec, deployment_id: str,
@@ -84,6 +95,9 @@ async def create_deployment(req: func.HttpRequest, client: df.DurableOrchestrati
         spec = parse_spec(payload)
     except SpecError as exc:
         return spec_error_response(exc)
+    refusal = notifications_refusal(spec)
+    if refusal is not None:
+        return refusal
     deployment_id = uuid.uuid4().hex
     holder = await start_deployment(client, spec, deployment_id, Source(kind="http"), queue_when_busy=False)
     if holder is not None:
@@ -99,7 +113,7 @@ async def _view(client: df.DurableOrchestrationClient, deployment_id: str) -> di
     if not is_instance_id(deployment_id):
         return None
     status = await client.get_status(deployment_id, show_input=True)
-    if not status or status.name != ORCHESTRATOR_NAME:
+    if not status or status.name not in DEPLOYMENT_ORCHESTRATIONS:
         return None
     wait_status = None
     custom = status.custom_status if isinstance(status.custom_status, dict) else {}
@@ -161,7 +175,7 @@ async def list_deployments(req: func.HttpRequest, client: df.DurableOrchestratio
         return error_response(400, "InvalidFilter", f"Unknown status [{wanted_status}]",
                               [{"field": "status", "message": f"one of {[s.value for s in DeploymentStatus]}"}])
     statuses = await every_instance_status(client)
-    views = [deployment_view(s) for s in statuses if s.name == ORCHESTRATOR_NAME]
+    views = [deployment_view(s) for s in statuses if s.name in DEPLOYMENT_ORCHESTRATIONS]
     if wanted_status:
         views = [v for v in views if v["status"] == wanted_status]
     if wanted_group:
@@ -175,7 +189,7 @@ async def list_deployments(req: func.HttpRequest, client: df.DurableOrchestratio
 async def get_deployment_log(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     deployment_id = req.route_params["id"]
     status = await client.get_status(deployment_id) if is_instance_id(deployment_id) else None
-    if not status or status.name != ORCHESTRATOR_NAME:
+    if not status or status.name not in DEPLOYMENT_ORCHESTRATIONS:
         return _not_found(deployment_id)
     text = await asyncio.to_thread(_logs().read, deployment_id)
     return func.HttpResponse(text or "", status_code=200, mimetype="text/plain", charset="utf-8")

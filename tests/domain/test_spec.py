@@ -607,3 +607,20 @@ def test_admin_password_must_name_a_secret_in_a_key_vault(secret_id):
 
 def test_admin_password_takes_no_password_itself():
     assert "adminPassword.value" in problems(spec_payload(adminPassword={"value": "hunter2"}))
+
+
+def test_notifications_take_at_most_five_https_or_loopback_webhooks():
+    from domain.spec import SpecError, parse_spec
+    from tests.orchestrators.driver import spec
+
+    hooks = ["https://hooks.example.com/a", "http://127.0.0.1:9000/b"]
+    assert parse_spec(spec(notifications={"webhooks": hooks})).notifications.webhooks == hooks
+    assert parse_spec(spec(notifications={"webhooks": hooks})).to_json()["notifications"] == {"webhooks": hooks}
+    for bad, field in ((["https://a.example/x"] * 6, "notifications.webhooks"), ([], "notifications.webhooks"),
+                       (["http://a.example/x"], "notifications.webhooks.0")):
+        try:
+            parse_spec(spec(notifications={"webhooks": bad}))
+        except SpecError as error:
+            assert [d["field"] for d in error.details] == [field]
+        else:
+            raise AssertionError(f"{bad} was accepted")

@@ -6,7 +6,15 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from domain.model import InstanceCounts
 from domain.steps import DeploymentStatus, StepStatus
-from domain.view import CapacityView, DeploymentView, StepRecord, iso_instant, parse_instant, planned_view
+from domain.view import (
+    CapacityView,
+    DeploymentView,
+    ReplacedScaleSet,
+    StepRecord,
+    iso_instant,
+    parse_instant,
+    planned_view,
+)
 
 T0 = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
 CONTRACT_FIELDS = ["id", "kind", "status", "phase", "revision", "newVmss", "oldVmss", "capacity", "steps", "approval",
@@ -16,7 +24,8 @@ CONTRACT_FIELDS = ["id", "kind", "status", "phase", "revision", "newVmss", "oldV
 def test_the_resource_has_the_contract_fields_and_names_its_target_and_source():
     view = DeploymentView(id="dep-1", resource_group="rg").to_json()
     assert list(view)[:len(CONTRACT_FIELDS)] == CONTRACT_FIELDS
-    assert list(view)[len(CONTRACT_FIELDS):] == ["subscriptionId", "resourceGroup", "infrastructureId", "source"]
+    assert list(view)[len(CONTRACT_FIELDS):] == ["subscriptionId", "resourceGroup", "infrastructureId", "source",
+                                                    "undoes"]
     assert (view["kind"], view["approval"], view["warnings"], view["resourceGroup"]) == ("deploy", None, [], "rg")
     assert view["capacity"] == {"desired": None, "current": None, "healthy": None}
 
@@ -78,3 +87,12 @@ def test_capacity_counts_provisioned_instances_as_healthy_where_health_is_not_mo
     unmonitored = InstanceCounts(total=3, provisioned=2, healthy=0, failed=0, latest_model=3, health_reported=0)
     assert CapacityView.of(monitored, 4) == CapacityView(desired=4, current=3, healthy=1)
     assert CapacityView.of(unmonitored, 4) == CapacityView(desired=4, current=3, healthy=2)
+
+
+def test_what_an_undo_needs_is_kept_in_the_status_but_not_shown_in_the_resource():
+    replaced = ReplacedScaleSet(name="x__1", capacity=3, autoscale={"name": "x__1_Autoscale"})
+    view = DeploymentView(id="dep-1", replaced=replaced)
+    assert "replaced" not in view.to_json()
+    status = view.to_status()
+    assert status["replaced"] == {"name": "x__1", "capacity": 3, "autoscale": {"name": "x__1_Autoscale"}}
+    assert DeploymentView.from_json(status).replaced == replaced

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import ssl
 import uuid
 
@@ -18,6 +19,8 @@ from tests.support.api import DeployerApi
 
 SUBSCRIPTION_ID = "8f7a6b5c-1d2e-4f30-9a8b-7c6d5e4f3a2b"
 _counter = itertools.count(1)
+# The app setting notifications are signed with; the tests' webhook receivers check signatures with it.
+WEBHOOK_SIGNING_KEY = secrets.token_urlsafe(32)
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +34,7 @@ def devhost(arm_emulator, azurite, tmp_path_factory):
         "ARM_POLLING_INTERVAL_SECONDS": "0.05",
         "AzureWebJobsStorage": azurite.connection_string,
         "TIME_SCALE": str(TEST_TIME_SCALE),
+        "WEBHOOK_SIGNING_KEY": WEBHOOK_SIGNING_KEY,
         # function, master and system keys, checked as on Azure (the Durable and Event Grid webhooks
         # take their system key, not the function key)
         **stack.new_keys(),
