@@ -17,6 +17,11 @@ UNDO_ORCHESTRATOR_NAME = "undo_deployment"
 DEPLOYMENT_ORCHESTRATIONS = frozenset({ORCHESTRATOR_NAME, UNDO_ORCHESTRATOR_NAME})
 
 
+# The deployment step an activity works for, added to its input by the orchestrator and taken out by
+# the activities' blueprint before the contract reads it: telemetry groups a step's work by it.
+STEP_KEY = "_step"
+
+
 class _Contract:
     activity: ClassVar[str | None] = None  # the activity this is the input of
     orchestration: ClassVar[str | None] = None  # or the orchestration

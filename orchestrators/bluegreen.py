@@ -17,6 +17,7 @@ import azure.durable_functions as df
 from domain import steps as S
 from domain.capacity import Capacity, retarget_autoscale, target_capacity, upgrade_target
 from domain.contracts import (
+    STEP_KEY,
     AcquireLockInput,
     AutoscaleInput,
     ClearAutoscaleInput,
@@ -159,7 +160,7 @@ class BlueGreenDeployment:
 
     def call(self, request: Any, retry: bool = True):
         """Call the activity `request` is the input of."""
-        payload = request.to_json()
+        payload = {**request.to_json(), STEP_KEY: self.view.phase}
         if retry:
             return self.ctx.call_activity_with_retry(request.activity, RETRY, payload)
         return self.ctx.call_activity(request.activity, payload)
