@@ -85,21 +85,32 @@ def target_capacity(
     active: ScaleSetSummary | None,
     active_autoscale: AutoscaleSnapshot | None,
 ) -> Capacity:
-    """Min/max/desired of the new scale set (CONTRACT §4).
+    """Min/max/desired of the new scale set (CONTRACT §4); see `capacity_with_origin`."""
+    return capacity_with_origin(instances, active, active_autoscale)[0]
+
+
+def capacity_with_origin(
+    instances: FixedInstances | SameAsRunningInstances,
+    active: ScaleSetSummary | None,
+    active_autoscale: AutoscaleSnapshot | None,
+) -> tuple[Capacity, str]:
+    """Min/max/desired of the new scale set and where they came from: `fixed` (the spec),
+    `autoscaleDefaultProfile` (the live scale set's autoscale default profile), `liveCapacity` (the live
+    scale set's current capacity, for all three) or `noLiveScaleSet` (Harness's fallback 0/10/6).
 
     sameAsRunning reads the active scale set's autoscale default profile; an autoscale setting
     with no such profile, or one whose capacity does not parse or is inconsistent, falls back to
     the active scale set's current capacity for all three, as if it had none.
     """
     if instances.mode == "fixed":
-        return Capacity(min=instances.min, max=instances.max, desired=instances.desired)
+        return Capacity(min=instances.min, max=instances.max, desired=instances.desired), "fixed"
     if active is None or active.capacity <= 0:
-        return _SAME_AS_RUNNING_FALLBACK
+        return _SAME_AS_RUNNING_FALLBACK, "noLiveScaleSet"
     profile = find_default_profile(active_autoscale)
     from_profile = _profile_capacity(profile) if profile is not None else None
     if from_profile is not None:
-        return from_profile
-    return Capacity(min=active.capacity, max=active.capacity, desired=active.capacity)
+        return from_profile, "autoscaleDefaultProfile"
+    return Capacity(min=active.capacity, max=active.capacity, desired=active.capacity), "liveCapacity"
 
 
 def _retarget_rules(profile: dict[str, Any], old_vmss_id: str, new_vmss_id: str) -> None:

@@ -117,3 +117,5 @@ class LoadBalancerSummary(_Json):
     name: str
     location: str
     backend_pool_ids: dict[str, str]  # pool name -> pool id
+    # Pools some load-balancing rule sends traffic to (a pool without one receives none).
+    balanced_pool_ids: list[str] = field(default_factory=list)

@@ -23,11 +23,17 @@ def get_load_balancer(c: AzureClients, sub: str, rg: str, name: str) -> LoadBala
         return None
     body = _rest(lb)
     pools = (body.get("properties") or {}).get("backendAddressPools") or []
+    balanced: list[str] = []
+    for rule in (body.get("properties") or {}).get("loadBalancingRules") or []:
+        props = rule.get("properties") or {}
+        targets = [props.get("backendAddressPool")] + list(props.get("backendAddressPools") or [])
+        balanced += [t["id"] for t in targets if isinstance(t, dict) and t.get("id")]
     return LoadBalancerSummary(
         id=body.get("id", ""),
         name=body.get("name", name),
         location=body.get("location", ""),
         backend_pool_ids={p["name"]: p["id"] for p in pools if p.get("name") and p.get("id")},
+        balanced_pool_ids=balanced,
     )
 
 
