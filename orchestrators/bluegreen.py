@@ -403,6 +403,9 @@ class BlueGreenDeployment:
 
     def scale_down_delay(self):
         delay = self.spec.scale_down_delay_seconds
+        if self.old is None:
+            yield self.log("No old Virtual Machine Scale Set serves prod: no scale-down delay")
+            return
         yield self.log(f"Keeping old Virtual Machine Scale Set at full size for {delay} second(s) before scale down")
         timer = self.ctx.create_timer(self.now() + timedelta(seconds=delay))
         rollback = self.ctx.wait_for_external_event("rollback")
@@ -442,6 +445,11 @@ class BlueGreenDeployment:
             yield self.log(f"Rollback failed: {_clean(exc)}")
             return self.finish(DeploymentStatus.FAILED, message)
         self.mark(S.ROLLBACK, StepStatus.SUCCEEDED)
+        if not any(isinstance(action, RestoreOldToProd) for action in plan):
+            # The counts shown were the retired new scale set's; describe what serves prod instead
+            # (a restore's own wait already published the old one's counts).
+            self.view = self.view.model_copy(update={"capacity": CapacityView(desired=self.old.capacity)
+                                                     if self.old else CapacityView(desired=0, current=0, healthy=0)})
         yield self.log("Rollback completed successfully")
         return self.finish(DeploymentStatus.ROLLED_BACK, reason)
 

@@ -14,11 +14,12 @@ from functools import lru_cache
 import azure.durable_functions as df
 import azure.functions as func
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
+from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus as Runtime
 
 from domain.contracts import ORCHESTRATOR_NAME, DeploymentInput, Source
 from domain.naming import target_key
 from domain.spec import DeploymentSpec, SpecError, parse_spec
-from domain.steps import DeploymentStatus
+from domain.steps import DeploymentStatus, StepStatus
 from gateway.clients import get_clients
 from gateway.storage import DeploymentLogs, TargetLocks, claim_target
 from triggers.dry_run import dry_run_response
@@ -242,6 +243,9 @@ async def list_deployments(req: func.HttpRequest, client: df.DurableOrchestratio
     return json_response(body, headers=headers)
 
 
+TERMINATED_LINE = "Deployment terminated through the Durable API"
+
+
 @bp.route(route="deployments/{id}/log", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 @bp.durable_client_input(client_name="client")
 async def get_deployment_log(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
@@ -250,6 +254,13 @@ async def get_deployment_log(req: func.HttpRequest, client: df.DurableOrchestrat
     if not status or status.name != ORCHESTRATOR_NAME:
         return _not_found(deployment_id)
     text = await asyncio.to_thread(_logs().read, deployment_id)
+    if status.runtime_status in (Runtime.Terminated, Runtime.Canceled) and TERMINATED_LINE not in (text or ""):
+        # A terminated orchestration runs no more code: the log is told here, once, when first read.
+        view = deployment_view(status)
+        stopped = [step["name"] for step in view["steps"] if step["status"] == StepStatus.TERMINATED]
+        await _log_best_effort(deployment_id, f"{TERMINATED_LINE}" + (f" during step [{stopped[0]}]" if stopped else "")
+                               + "; nothing was rolled back")
+        text = await asyncio.to_thread(_logs().read, deployment_id)
     return func.HttpResponse(text or "", status_code=200, mimetype="text/plain", charset="utf-8")
 
 
