@@ -24,11 +24,11 @@ def demo_spec(image: str, **extra) -> dict:
 
 @pytest.fixture
 def local_stack(tmp_path):
-    ports = {"arm_port": stack.free_port(), "devhost_port": stack.free_port(),
-             "azurite_ports": (stack.free_port(), stack.free_port(), stack.free_port())}
-
     def up() -> dict[str, str]:
-        return stack.up(TIME_SCALE, local=tmp_path, **ports)
+        # Fresh free ports each time: ports just released could be taken by a test running beside this
+        # one before the restart binds them again. What must survive lives in the state directory.
+        return stack.up(TIME_SCALE, local=tmp_path, arm_port=stack.free_port(), devhost_port=stack.free_port(),
+                        azurite_ports=(stack.free_port(), stack.free_port(), stack.free_port()))
 
     yield up
     stack.down(quiet=True, local=tmp_path)
