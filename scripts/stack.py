@@ -270,7 +270,7 @@ def up(time_scale: float, arm_port: int = 8443, devhost_port: int = 7071,
        azurite_ports: tuple[int, int, int] = (10000, 10001, 10002), local: Path = LOCAL) -> dict[str, str]:
     """Start the stack with its state in `local` (`.local` for make up; tests use a temporary one and
     free ports). Every process keeps its state there across down/up: the emulator in `arm/`, Azurite
-    in `azurite/`, the keys in `stack.env`."""
+    in `azurite/`, devhost (durable history) in `devhost/`, the keys in `stack.env`."""
     down(quiet=True, local=local)
     pids, stack_env, logs = local / "pids", local / "stack.env", log_paths(local)
     pids.mkdir(parents=True, exist_ok=True)
@@ -282,7 +282,8 @@ def up(time_scale: float, arm_port: int = 8443, devhost_port: int = 7071,
                               read_stack_env(stack_env) if stack_env.exists() else {})
     stack_env.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
     stack_env.chmod(0o600)
-    host = start_devhost(ROOT, settings, devhost_port, time_scale, log_path=logs["devhost"])
+    host = start_devhost(ROOT, settings, devhost_port, time_scale, log_path=logs["devhost"],
+                         extra_args=["--state-dir", str(local / "devhost")])
     (pids / "devhost.pid").write_text(str(host.proc.pid))
     return settings
 
