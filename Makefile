@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 TIME_SCALE ?= 1
 PYTEST_ARGS ?=
 
-.PHONY: install test up down demo bench lint clean
+.PHONY: install test up down demo bench lint clean seed logs
 
 install: $(VENV)/.installed $(VENV)/.vmssbg-installed node_modules/.installed
 
@@ -38,6 +38,13 @@ down:
 
 demo: install
 	$(PY) -m scripts.demo
+
+seed: install
+	$(PY) -m scripts.seed
+
+logs:
+	@mkdir -p .local/logs && touch .local/logs/arm_emulator.log .local/logs/azurite.log .local/logs/devhost.log
+	tail -n 20 -F .local/logs/arm_emulator.log .local/logs/azurite.log .local/logs/devhost.log
 
 bench: install
 	$(PY) -m bench

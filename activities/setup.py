@@ -16,7 +16,7 @@ from domain.contracts import (
 from domain.lineage import active_member, lineage_members
 from domain.resource_ids import scale_set_id
 from domain.spec import parse_spec
-from gateway import autoscale, compute, gallery, network, validation
+from gateway import autoscale, compute, gallery, validation
 
 
 class TargetInvalid(Exception):
@@ -28,36 +28,8 @@ def validate_target(payload: dict) -> dict:
     request = ValidateTargetInput.from_json(payload)
     spec = parse_spec(request.spec)
     c = clients()
-    sub, rg = spec.subscription_id, spec.resource_group
-    problems: list[str] = []
-
-    balancer = network.get_load_balancer(c, sub, rg, spec.load_balancer)
-    pool_ids: dict[str, str] = {}
-    if balancer is None:
-        problems.append(f"Load balancer [{spec.load_balancer}] was not found in resource group [{rg}]")
-    else:
-        by_lower = {name.lower(): pool_id for name, pool_id in balancer.backend_pool_ids.items()}
-        for role, pool in (("prod", spec.prod_backend_pool), ("stage", spec.stage_backend_pool)):
-            if pool.lower() in by_lower:
-                pool_ids[role] = by_lower[pool.lower()]
-            else:
-                problems.append(f"The {role} backend pool [{pool}] was not found on load balancer [{spec.load_balancer}]")
-
-    inspection = compute.inspect_base(c, sub, rg, spec.base_vmss, admin_password=spec.admin_password is not None)
-    if inspection is None:
-        problems.append(f"Base Virtual Machine Scale Set [{spec.base_vmss}] was not found in resource group [{rg}]")
-    else:
-        # Checked here, before retention scales down or deletes anything, not when creating the copy.
-        problems += [f"Base Virtual Machine Scale Set [{spec.base_vmss}] cannot be used as a template: {p}"
-                     for p in inspection.problems]
-
-    image = gallery.get_image_version(c, spec.image)
-    if image is None:
-        problems.append(f"Gallery image version [{spec.image}] was not found")
-    elif image.provisioning_state.lower() == "failed":
-        problems.append(f"Gallery image version [{spec.image}] is in provisioning state Failed")
-
-    problems += validation.target_problems(c, balancer, pool_ids, inspection, image)
+    target = validation.read_target(c, spec)
+    check, inspection, image, problems = target.check, target.inspection, target.image, target.problems
     if problems:
         log(request.deployment_id, *[f"Validation failed: {p}" for p in problems])
         raise TargetInvalid("; ".join(problems))
@@ -69,8 +41,8 @@ def validate_target(payload: dict) -> dict:
             f"Instance health of base VMSS [{spec.base_vmss}] is not monitored (no Application Health extension, "
             f"no load balancer health probe): steady state is judged on provisioning alone")
     return {
-        "prod_pool_id": pool_ids["prod"],
-        "stage_pool_id": pool_ids["stage"],
+        "prod_pool_id": check.prod_pool_id,
+        "stage_pool_id": check.stage_pool_id,
         "base": inspection.summary.to_json(),
         "image": image.to_json(),
         "health_monitored": inspection.health_monitoring is not None,

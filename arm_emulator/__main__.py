@@ -34,13 +34,23 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
-    _Server = _server_class()
+    def save() -> None:
+        try:
+            path = save_state(emulator, state_dir)
+            logging.getLogger("arm_emulator").info("Saved the emulated Azure to %s", path)
+        except Exception:  # noqa: BLE001 - the exit goes on; the last snapshot stays
+            logging.getLogger("arm_emulator").exception("could not save the emulated Azure")
+
+    _Server = _server_class(save)
     from .core.asgi import make_app
     from .core.emulator import Emulator
+    from .core.persistence import load_state, save_state
     from .core.tls import ensure_certificates
 
     cert, key = ensure_certificates(args.state_dir.resolve())
     emulator = Emulator(args.time_scale, not args.no_throttling, args.event_grid_endpoint)
+    state_dir = args.state_dir.resolve()
+    load_state(emulator, state_dir)
 
     def ticker():
         # keeps simulated time moving (instances provisioning, timeline) while nobody asks
@@ -61,13 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _server_class():
+def _server_class(on_exit):
     import uvicorn
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig, frame):
-            # all state is in memory and nothing needs flushing: stop at once instead of waiting
+            # the state is written once here (persistence.py); then stop at once instead of waiting
             # for clients' idle keep-alive connections to go away
+            on_exit()
             logging.shutdown()
             os._exit(0)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,12 +20,28 @@ log = logging.getLogger("devhost")
 
 EVENTGRID_PATH = "/runtime/webhooks/eventgrid"
 
+# The log lines of the invocation running in this context (devhost only: Azure's Event Grid webhook
+# answers no body). A delivery whose function decided to start nothing says why in its answer.
+_invocation_lines: ContextVar[list[str] | None] = ContextVar("devhost_eventgrid_lines", default=None)
+
+
+class _InvocationLog(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        lines = _invocation_lines.get()
+        if lines is not None and not record.name.startswith("devhost"):
+            lines.append(f"{record.levelname} {record.name}: {record.getMessage()}")
+
+
+_HANDLER = _InvocationLog(logging.INFO)
+
 
 class EventGridWebhook:
     def __init__(self, registry: FunctionRegistry, invoker: Invoker, keys: HostKeys):
         self.registry = registry
         self.invoker = invoker
         self.keys = keys
+        if _HANDLER not in logging.getLogger().handlers:
+            logging.getLogger().addHandler(_HANDLER)
 
     async def handle(self, request: Request) -> Response:
         if not self.keys.allows(supplied_key(request.headers, request.query_params), Scope.EVENTGRID):
@@ -59,6 +76,7 @@ class EventGridWebhook:
             return Response(status_code=202)
         failures = 0
         invalid: list[str] = []
+        answered = []
         for raw in events:
             # One event the trigger cannot bind is refused on its own: the rest of the batch is delivered.
             try:
@@ -68,16 +86,21 @@ class EventGridWebhook:
                 invalid.append(f"{type(exc).__name__}: {exc}")
                 continue
             reason = f"EventGrid trigger fired at {datetime.now(UTC).isoformat()}"
+            lines: list[str] = []
+            token = _invocation_lines.set(lines)
             try:
                 await self.invoker.invoke(info, {info.trigger_param: event}, reason)
             except Exception:  # noqa: BLE001
                 log.exception("Function '%s' failed for event %s", name, getattr(event, "id", "?"))
                 failures += 1
+            finally:
+                _invocation_lines.reset(token)
+            answered.append({"id": event.id, "log": lines})
         if failures:
-            return Response(status_code=500)
+            return JSONResponse({"functionName": name, "events": answered}, status_code=500)
         if invalid:
             return error_json(400, f"Invalid event ({len(invalid)} of {len(events)}): {invalid[0]}")
-        return Response(status_code=200)
+        return JSONResponse({"functionName": name, "events": answered}, status_code=200)
 
 
 def to_eventgrid_event(raw: dict[str, Any]):

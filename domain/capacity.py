@@ -93,7 +93,22 @@ def target_capacity(
     active: ScaleSetSummary | None,
     active_autoscale: AutoscaleSnapshot | None,
 ) -> Capacity:
-    """Min/max/desired of the new scale set (CONTRACT §4).
+    """Min/max/desired of the new scale set (CONTRACT §4); see `capacity_with_origin`."""
+    return capacity_with_origin(instances, active, active_autoscale)[0]
+
+
+# min and max from the autoscale default profile, desired raised to what the live scale set runs now
+RAISED_TO_LIVE = "autoscaleDefaultProfile+liveDesired"
+
+
+def capacity_with_origin(
+    instances: FixedInstances | SameAsRunningInstances,
+    active: ScaleSetSummary | None,
+    active_autoscale: AutoscaleSnapshot | None,
+) -> tuple[Capacity, str]:
+    """Min/max/desired of the new scale set and where they came from: `fixed` (the spec),
+    `autoscaleDefaultProfile` (the live scale set's autoscale default profile), `liveCapacity` (the live
+    scale set's current capacity, for all three) or `noLiveScaleSet` (Harness's fallback 0/10/6).
 
     sameAsRunning reads the active scale set's *enabled* autoscale setting's default profile
     (`default_profile`); desired is then raised to what the active scale set runs now when autoscale
@@ -102,15 +117,17 @@ def target_capacity(
     autoscale: the active scale set's current capacity for all three.
     """
     if instances.mode == "fixed":
-        return Capacity(min=instances.min, max=instances.max, desired=instances.desired)
+        return Capacity(min=instances.min, max=instances.max, desired=instances.desired), "fixed"
     if active is None or active.capacity <= 0:
-        return _SAME_AS_RUNNING_FALLBACK
+        return _SAME_AS_RUNNING_FALLBACK, "noLiveScaleSet"
     profile = default_profile(active_autoscale) if active_autoscale is not None and active_autoscale.enabled else None
     from_profile = _profile_capacity(profile) if profile is not None else None
     if from_profile is None:
-        return Capacity(min=active.capacity, max=active.capacity, desired=active.capacity)
+        return Capacity(min=active.capacity, max=active.capacity, desired=active.capacity), "liveCapacity"
     running = min(active.capacity, from_profile.max)
-    return replace(from_profile, desired=max(from_profile.desired, running))
+    if running > from_profile.desired:
+        return replace(from_profile, desired=running), RAISED_TO_LIVE
+    return from_profile, "autoscaleDefaultProfile"
 
 
 def sizing_note(active: ScaleSetSummary | None, active_autoscale: AutoscaleSnapshot | None) -> str | None:

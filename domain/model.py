@@ -126,6 +126,8 @@ class LoadBalancerSummary(_Json):
     backend_pool_ids: dict[str, str]  # pool name -> pool id
     sku: str | None = None  # Basic / Standard / Gateway
     probe_ids: list[str] = field(default_factory=list)
+    # Pools some load-balancing rule sends traffic to (a pool without one receives none).
+    balanced_pool_ids: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

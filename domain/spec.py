@@ -91,6 +91,7 @@ def _resource_name(max_length: int):
             raise ValueError(f"must be at most {max_length} characters")
         return value
 
+    check.max_length = max_length  # type: ignore[attr-defined]  # docs/spec.md shows it (scripts/spec_doc.py)
     return AfterValidator(check)
 
 

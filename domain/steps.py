@@ -26,6 +26,7 @@ class StepStatus(StrEnum):
     SUCCEEDED = "Succeeded"
     FAILED = "Failed"
     SKIPPED = "Skipped"
+    TERMINATED = "Terminated"  # running when the orchestration was terminated
 
 
 

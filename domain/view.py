@@ -156,6 +156,13 @@ class DeploymentView(_Resource):
                       for s in self.steps)
         return self.model_copy(update={"steps": steps})
 
+    def terminated(self, at: datetime | None) -> DeploymentView:
+        """The orchestration was terminated: the step that was running ends `Terminated`, those that
+        never started are Skipped."""
+        steps = tuple(s.model_copy(update={"status": StepStatus.TERMINATED, "ended_at": at and utc(at)})
+                      if s.status == StepStatus.RUNNING else s for s in self.skip_pending().steps)
+        return self.model_copy(update={"steps": steps})
+
 
 def planned_view(step_names: list[str], **fields: Any) -> DeploymentView:
     return DeploymentView(status=DeploymentStatus.RUNNING, phase="Starting",

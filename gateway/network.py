@@ -24,6 +24,11 @@ def get_load_balancer(c: AzureClients, sub: str, rg: str, name: str) -> LoadBala
     body = _rest(lb)
     props = body.get("properties") or {}
     pools = props.get("backendAddressPools") or []
+    balanced: list[str] = []
+    for rule in props.get("loadBalancingRules") or []:
+        rule_props = rule.get("properties") or {}
+        targets = [rule_props.get("backendAddressPool")] + list(rule_props.get("backendAddressPools") or [])
+        balanced += [t["id"] for t in targets if isinstance(t, dict) and t.get("id")]
     return LoadBalancerSummary(
         id=body.get("id", ""),
         name=body.get("name", name),
@@ -31,6 +36,7 @@ def get_load_balancer(c: AzureClients, sub: str, rg: str, name: str) -> LoadBala
         backend_pool_ids={p["name"]: p["id"] for p in pools if p.get("name") and p.get("id")},
         sku=(body.get("sku") or {}).get("name"),
         probe_ids=[p["id"] for p in props.get("probes") or [] if p.get("id")],
+        balanced_pool_ids=balanced,
     )
 
 

@@ -6,9 +6,13 @@ scaled down or deleted scale sets: better a clear 'no' with nothing touched.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from domain.model import ImageVersionSummary, LoadBalancerSummary
+from domain.plan import TargetCheck, check_target
 from domain.resource_ids import same_resource
-from gateway import gallery
+from domain.spec import DeploymentSpec
+from gateway import compute, gallery, network
 from gateway.clients import AzureClients
 from gateway.compute import BaseInspection
 
@@ -73,3 +77,29 @@ def _image_compatibility_problems(c: AzureClients, base: BaseInspection, image: 
                         f"scale set's image [{base_definition.name}] is {base_definition.hyper_v_generation}: "
                         f"the VM size and security profile chosen for one generation do not boot the other")
     return problems
+
+
+@dataclass(frozen=True)
+class TargetReads:
+    """What target validation read, and every reason the target cannot be deployed to (empty: it can).
+    The `validate_target` activity and the dry run both read the target through `read_target`, so the
+    plan refuses exactly what the deployment would."""
+
+    balancer: LoadBalancerSummary | None
+    inspection: BaseInspection | None
+    image: ImageVersionSummary | None
+    check: TargetCheck
+    problems: list[str]
+
+
+def read_target(c: AzureClients, spec: DeploymentSpec) -> TargetReads:
+    sub, rg = spec.subscription_id, spec.resource_group
+    balancer = network.get_load_balancer(c, sub, rg, spec.load_balancer)
+    inspection = compute.inspect_base(c, sub, rg, spec.base_vmss, admin_password=spec.admin_password is not None)
+    image = gallery.get_image_version(c, spec.image)
+    check = check_target(spec, balancer, inspection.summary if inspection else None,
+                         inspection.problems if inspection else [], image)
+    pool_ids = {role: pool_id for role, pool_id in (("prod", check.prod_pool_id), ("stage", check.stage_pool_id))
+                if pool_id}
+    problems = check.problems + target_problems(c, balancer, pool_ids, inspection, image)
+    return TargetReads(balancer, inspection, image, check, problems)

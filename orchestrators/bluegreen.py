@@ -15,7 +15,7 @@ from typing import Any
 import azure.durable_functions as df
 
 from domain import steps as S
-from domain.capacity import Capacity, retarget_autoscale, target_capacity, upgrade_target
+from domain.capacity import Capacity, retarget_autoscale
 from domain.contracts import (
     STEP_KEY,
     AcquireLockInput,
@@ -36,9 +36,9 @@ from domain.contracts import (
     ValidateTargetInput,
     WaitInput,
 )
-from domain.lineage import active_member, lineage_members, next_revision, retention_plan, stage_orphans
 from domain.model import AutoscaleSnapshot, ImageVersionSummary, InstanceCounts, ScaleSetSummary
-from domain.naming import autoscale_name, vmss_name
+from domain.naming import autoscale_name
+from domain.plan import plan_setup
 from domain.resource_ids import scale_set_id
 from domain.rollout import (
     AutoscaleAttach,
@@ -50,7 +50,6 @@ from domain.rollout import (
     TagOldBlue,
     autoscale_attach_point,
     rollback_plan,
-    version_order_skip,
 )
 from domain.spec import DeploymentSpec, parse_spec
 from domain.steps import DeploymentStatus, StepStatus
@@ -261,48 +260,32 @@ class BlueGreenDeployment:
         lineage = yield self.call(LineageInput(deployment_id=self.id, subscription_id=self.sub, resource_group=self.rg,
                                                infrastructure_id=spec.infrastructure_id,
                                                prod_pool_id=self.prod_pool_id))
-        members = lineage_members([ScaleSetSummary.from_json(m) for m in lineage["members"]],
-                                  spec.infrastructure_id)
-        # The live scale set is the one Azure routes prod to, not the newest: a dead deployment's scale
-        # set may be newer and running in the stage pool.
-        active = active_member(members, self.prod_pool_id)
-        if active is not None:
-            self.old = active.summary
-            if lineage["active_autoscale"]:
-                self.old_autoscale = AutoscaleSnapshot.from_json(lineage["active_autoscale"])
-            skip = version_order_skip(self.source.kind, spec.image, active.summary)
-            if skip is not None:
-                raise DeploymentSkipped(skip)
-
-        revision = next_revision(members)
-        new_name = vmss_name(spec.name, revision)
-        if new_name.lower() in {name.lower() for name in lineage.get("names", [])}:
-            # Another lineage (another infrastructureId with the same name) or a hand-made scale set owns
-            # the name: creating "it" would take that scale set over, resize and route it, and a rollback
-            # would delete it. Nothing has been written yet: stop here.
-            raise StepFailed(S.SETUP, f"A Virtual Machine Scale Set named [{new_name}] already exists in resource "
-                                      f"group [{self.rg}] and is not revision {revision} of infrastructure "
-                                      f"[{spec.infrastructure_id}]; refusing to take it over")
-        self.new_name = new_name
-        self.capacity = target_capacity(spec.instances, self.old, self.old_autoscale)
-        self.target = upgrade_target(spec.upgrade, self.capacity.desired)
+        autoscale = AutoscaleSnapshot.from_json(lineage["active_autoscale"]) if lineage["active_autoscale"] else None
+        plan = plan_setup(spec, [ScaleSetSummary.from_json(m) for m in lineage["members"]], autoscale,
+                          lineage.get("names", []), self.source.kind, self.prod_pool_id, self.stage_pool_id)
+        self.old, self.old_autoscale = plan.old, plan.autoscale
+        if plan.skip is not None:
+            raise DeploymentSkipped(plan.skip)
+        if plan.refusal is not None:
+            # Nothing has been written yet: stop here.
+            raise StepFailed(S.SETUP, plan.refusal)
+        revision = plan.revision
+        self.new_name = plan.new_name
+        self.capacity = plan.capacity
+        self.target = plan.upgrade_target
         self.publish(revision=revision, new_vmss=self.new_name, old_vmss=self.old.name if self.old else None,
                      capacity=CapacityView(desired=self.target, current=0, healthy=0),
                      replaced=replaced_scale_set(self.old, self.old_autoscale))
-        if self.old is not None and self.target == 0:
-            # The swap would take the old scale set's instances out of prod for none: the pool left empty.
-            raise StepFailed(S.SETUP, f"The new Virtual Machine Scale Set [{self.new_name}] would have 0 instances: "
-                                      f"swapping it in would leave prod backend pool [{spec.prod_backend_pool}], "
-                                      f"served by [{self.old.name}], without instances")
+        if plan.empties_prod is not None:
+            raise StepFailed(S.SETUP, plan.empties_prod)
 
-        orphans = stage_orphans(members, active, self.stage_pool_id, self.prod_pool_id)
-        if orphans:
+        if plan.orphans:
             yield self.call(ReleaseOrphansInput(deployment_id=self.id, subscription_id=self.sub, resource_group=self.rg,
-                                                names=[m.name for m in orphans], stage_pool_id=self.stage_pool_id))
-        plan = retention_plan(members, active, spec.versions_to_keep, self.prod_pool_id)
-        if plan.scale_to_zero or plan.delete:
+                                                names=[m.name for m in plan.orphans], stage_pool_id=self.stage_pool_id))
+        if plan.retention.scale_to_zero or plan.retention.delete:
             yield self.call(RetentionInput(deployment_id=self.id, subscription_id=self.sub, resource_group=self.rg,
-                                           scale_to_zero=list(plan.scale_to_zero), delete=list(plan.delete)))
+                                           scale_to_zero=list(plan.retention.scale_to_zero),
+                                           delete=list(plan.retention.delete)))
 
         tags = new_scale_set_tags(base.tags, spec.infrastructure_id, revision, self.new_name, self.now())
         # Any failure from here on leaves something to clean up: creation is idempotent and so is delete.
@@ -440,6 +423,9 @@ class BlueGreenDeployment:
 
     def scale_down_delay(self):
         delay = self.spec.scale_down_delay_seconds
+        if self.old is None:
+            yield self.log("No old Virtual Machine Scale Set serves prod: no scale-down delay")
+            return
         yield self.log(f"Keeping old Virtual Machine Scale Set at full size for {delay} second(s) before scale down")
         timer = self.ctx.create_timer(self.now() + timedelta(seconds=delay))
         rollback = self.ctx.wait_for_external_event("rollback")
@@ -479,6 +465,11 @@ class BlueGreenDeployment:
             yield self.log(f"Rollback failed: {_clean(exc)}")
             return self.finish(DeploymentStatus.FAILED, message)
         self.mark(S.ROLLBACK, StepStatus.SUCCEEDED)
+        if not any(isinstance(action, RestoreOldToProd) for action in plan):
+            # The counts shown were the retired new scale set's; describe what serves prod instead
+            # (a restore's own wait already published the old one's counts).
+            self.view = self.view.model_copy(update={"capacity": CapacityView(desired=self.old.capacity)
+                                                     if self.old else CapacityView(desired=0, current=0, healthy=0)})
         yield self.log("Rollback completed successfully")
         return self.finish(DeploymentStatus.ROLLED_BACK, reason)
 

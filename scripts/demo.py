@@ -1,9 +1,10 @@
 """`make demo`: two blue/green deployments driven through the `vmssbg` command line, live in the terminal.
 
-Starts the local stack (ARM emulator, Azurite, devhost running the real function_app.py), seeds a
-demo Azure (resource group, load balancer with prod and stage pools, base scale set, a gallery
-image with two versions), then types what an operator would: `vmssbg deploy SPEC.json --wait` for
-version 1.0.0 and then 1.1.0, and `vmssbg list`; shows which scale set serves prod, and stops the stack.
+Reuses the stack `make up` started (and leaves it running), else starts its own (ARM emulator,
+Azurite, devhost running the real function_app.py) and stops it at the end; seeds the demo Azure
+(resource group, load balancer with prod and stage pools, base scale set, a gallery image with two
+versions), then types what an operator would: `vmssbg deploy SPEC.json --wait` for version 1.0.0 and
+then 1.1.0, and `vmssbg list`; shows which scale set serves prod.
 """
 
 from __future__ import annotations
@@ -21,9 +22,8 @@ from rich.table import Table
 
 from gateway.credentials import StaticTokenCredential
 from scripts import stack
-from scripts.seed import Seeder, Target
+from scripts.seed import DEMO_VERSIONS, Seeder, Target, demo_target
 
-SUBSCRIPTION_ID = "11111111-2222-3333-4444-555555555555"
 DEMO_TIME_SCALE = float(os.environ.get("DEMO_TIME_SCALE", "0.05"))
 SPECS = stack.LOCAL / "demo"
 console = Console()
@@ -77,15 +77,20 @@ def prod_members(seeder: Seeder) -> list[str]:
 def main() -> int:
     started = time.monotonic()
     console.rule("[bold]vmss-bluegreen demo")
-    console.print(f"Starting the local stack (time scale {DEMO_TIME_SCALE}: Azure's minutes pass in seconds)...")
-    settings = stack.up(DEMO_TIME_SCALE)
+    settings = stack.running()
+    own_stack = settings is None
+    if own_stack:
+        console.print(f"Starting the local stack (time scale {DEMO_TIME_SCALE}: Azure's minutes pass in seconds)...")
+        settings = stack.up(DEMO_TIME_SCALE)
+    else:
+        console.print(f"Using the running local stack (time scale {settings.get('TIME_SCALE')}); it stays up")
     try:
-        target = Target(SUBSCRIPTION_ID, "rg-demo")
+        target = demo_target()
         seeder = Seeder(StaticTokenCredential(), target, settings["ARM_ENDPOINT"], settings["ARM_CA_BUNDLE"],
                         polling_interval=0.05)
         console.print("Seeding demo Azure: resource group, load balancer (prod + stage pools), base scale set, "
                       "gallery image versions 1.0.0 and 1.1.0")
-        images = seeder.everything(("1.0.0", "1.1.0"))
+        images = seeder.everything(DEMO_VERSIONS)
         SPECS.mkdir(parents=True, exist_ok=True)
         outcomes = []
         for number, image in enumerate(images, start=1):
@@ -107,8 +112,9 @@ def main() -> int:
                       f"is at {settings['FUNCTIONS_URL']}/api/dashboard?code={settings['FUNCTION_KEY']}")
         return 0 if all(code == 0 for code in outcomes) else 1
     finally:
-        console.print("Stopping the local stack")
-        stack.down(quiet=True)
+        if own_stack:
+            console.print("Stopping the local stack")
+            stack.down(quiet=True)
 
 
 if __name__ == "__main__":

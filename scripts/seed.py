@@ -7,7 +7,10 @@ clients, so it works against Azure too (point it at a subscription you own).
 
 from __future__ import annotations
 
+import argparse
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from azure.core.credentials import TokenCredential
 from azure.core.rest import HttpRequest
@@ -17,6 +20,10 @@ from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.network import models as nm
 
 DEFAULT_LOCATION = "westus"
+# The demo Azure of `make demo` and `make seed`, which the docs' examples use.
+DEMO_SUBSCRIPTION_ID = "11111111-2222-3333-4444-555555555555"
+DEMO_RESOURCE_GROUP = "rg-demo"
+DEMO_VERSIONS = ("1.0.0", "1.1.0")
 
 
 @dataclass(frozen=True)
@@ -183,3 +190,42 @@ class Seeder:
         ids = [self.image_version(v) for v in versions]
         self.base_scale_set(ids[0], health_probe=health_probe)
         return ids
+
+
+def demo_target() -> Target:
+    return Target(DEMO_SUBSCRIPTION_ID, DEMO_RESOURCE_GROUP)
+
+
+def seed_demo(settings: dict[str, str]) -> list[str]:
+    """Seed the demo Azure into the stack whose `.local/stack.env` settings are `settings` (again:
+    every write is a PUT of the same resource). Returns the image version ids."""
+    from gateway.credentials import StaticTokenCredential
+
+    seeder = Seeder(StaticTokenCredential(), demo_target(), settings["ARM_ENDPOINT"], settings["ARM_CA_BUNDLE"],
+                    polling_interval=0.05)
+    return seeder.everything(DEMO_VERSIONS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`make seed`: the demo Azure into the running local stack."""
+    from scripts import stack
+
+    parser = argparse.ArgumentParser(prog="seed", description=main.__doc__)
+    parser.add_argument("--local", type=Path, default=stack.LOCAL, help="the stack's state directory")
+    args = parser.parse_args(argv)
+    settings = stack.running(args.local)
+    if settings is None:
+        print("The local stack is not running: start it with `make up` first.", file=sys.stderr)
+        return 1
+    ids = seed_demo(settings)
+    t = demo_target()
+    print(f"Seeded subscription {t.subscription_id}, resource group {t.resource_group}: load balancer "
+          f"{t.load_balancer} (pools {t.prod_pool}, {t.stage_pool}), base scale set {t.base_vmss}, "
+          f"gallery {t.gallery} image {t.image} versions {', '.join(DEMO_VERSIONS)}:")
+    for image_id in ids:
+        print(f"  {image_id}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

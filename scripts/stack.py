@@ -237,6 +237,12 @@ def start_devhost(
 LOCAL = ROOT / ".local"
 PIDS = LOCAL / "pids"
 STACK_ENV = LOCAL / "stack.env"
+SERVICES = ("arm_emulator", "azurite", "devhost")
+
+
+def log_paths(local: Path = LOCAL) -> dict[str, Path]:
+    """Where each process of the stack writes its log (`make logs` follows them)."""
+    return {name: local / "logs" / f"{name}.log" for name in SERVICES}
 
 
 def stack_settings(arm: ArmEmulator, azurite: Azurite, devhost_port: int, time_scale: float,
@@ -260,25 +266,31 @@ def stack_settings(arm: ArmEmulator, azurite: Azurite, devhost_port: int, time_s
     }
 
 
-def up(time_scale: float, arm_port: int = 8443, devhost_port: int = 7071) -> dict[str, str]:
-    down(quiet=True)
-    PIDS.mkdir(parents=True, exist_ok=True)
-    arm = start_arm_emulator(LOCAL / "arm", arm_port, time_scale, log_path=LOCAL / "logs" / "arm_emulator.log")
-    (PIDS / "arm_emulator.pid").write_text(str(arm.proc.pid))
-    azurite = start_azurite(LOCAL / "azurite", 10000, 10001, 10002, log_path=LOCAL / "logs" / "azurite.log")
-    (PIDS / "azurite.pid").write_text(str(azurite.proc.pid))
+def up(time_scale: float, arm_port: int = 8443, devhost_port: int = 7071,
+       azurite_ports: tuple[int, int, int] = (10000, 10001, 10002), local: Path = LOCAL) -> dict[str, str]:
+    """Start the stack with its state in `local` (`.local` for make up; tests use a temporary one and
+    free ports). Every process keeps its state there across down/up: the emulator in `arm/`, Azurite
+    in `azurite/`, devhost (durable history) in `devhost/`, the keys in `stack.env`."""
+    down(quiet=True, local=local)
+    pids, stack_env, logs = local / "pids", local / "stack.env", log_paths(local)
+    pids.mkdir(parents=True, exist_ok=True)
+    arm = start_arm_emulator(local / "arm", arm_port, time_scale, log_path=logs["arm_emulator"])
+    (pids / "arm_emulator.pid").write_text(str(arm.proc.pid))
+    azurite = start_azurite(local / "azurite", *azurite_ports, log_path=logs["azurite"])
+    (pids / "azurite.pid").write_text(str(azurite.proc.pid))
     settings = stack_settings(arm, azurite, devhost_port, time_scale,
-                              read_stack_env() if STACK_ENV.exists() else {})
-    STACK_ENV.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
-    STACK_ENV.chmod(0o600)
-    host = start_devhost(ROOT, settings, devhost_port, time_scale, log_path=LOCAL / "logs" / "devhost.log")
-    (PIDS / "devhost.pid").write_text(str(host.proc.pid))
+                              read_stack_env(stack_env) if stack_env.exists() else {})
+    stack_env.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
+    stack_env.chmod(0o600)
+    host = start_devhost(ROOT, settings, devhost_port, time_scale, log_path=logs["devhost"],
+                         extra_args=["--state-dir", str(local / "devhost")])
+    (pids / "devhost.pid").write_text(str(host.proc.pid))
     return settings
 
 
-def down(quiet: bool = False) -> None:
+def down(quiet: bool = False, local: Path = LOCAL) -> None:
     for name in ("devhost", "azurite", "arm_emulator"):
-        pid_file = PIDS / f"{name}.pid"
+        pid_file = local / "pids" / f"{name}.pid"
         if not pid_file.exists():
             continue
         try:
@@ -290,9 +302,31 @@ def down(quiet: bool = False) -> None:
             print(f"stopped {name}")
 
 
-def read_stack_env() -> dict[str, str]:
+def _alive(pid_file: Path) -> bool:
+    try:
+        os.kill(int(pid_file.read_text().strip()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def running(local: Path = LOCAL) -> dict[str, str] | None:
+    """The settings of the stack `make up` started in `local` when all three of its processes run
+    (and devhost answers), else None."""
+    stack_env = local / "stack.env"
+    if not stack_env.exists() or not all(_alive(local / "pids" / f"{name}.pid") for name in SERVICES):
+        return None
+    settings = read_stack_env(stack_env)
+    try:
+        with urllib.request.urlopen(f"{settings['FUNCTIONS_URL']}/admin/host/status", timeout=2) as r:
+            return settings if r.status == 200 else None
+    except (OSError, KeyError):
+        return None
+
+
+def read_stack_env(path: Path = STACK_ENV) -> dict[str, str]:
     values = {}
-    for line in STACK_ENV.read_text().splitlines():
+    for line in path.read_text().splitlines():
         key, sep, value = line.partition("=")
         if sep:
             values[key.strip()] = value.strip()
@@ -313,6 +347,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"devhost       {settings['FUNCTIONS_URL']}  (keys: FUNCTION_KEY, MASTER_KEY, DURABLE_SYSTEM_KEY, "
               "EVENTGRID_SYSTEM_KEY)")
         print(f"settings in   {STACK_ENV.relative_to(ROOT)}; stop with: make down")
+        print("logs in       " + ", ".join(str(p.relative_to(ROOT)) for p in log_paths().values())
+              + "; follow them with: make logs")
+        print("seed the demo Azure of the docs' examples with: make seed")
     else:
         down()
     return 0

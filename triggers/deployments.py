@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import os
+import urllib.parse
 import urllib.request
 import uuid
 from functools import lru_cache
@@ -13,14 +15,16 @@ from functools import lru_cache
 import azure.durable_functions as df
 import azure.functions as func
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
+from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus as Runtime
 
 from domain.contracts import DEPLOYMENT_ORCHESTRATIONS, ORCHESTRATOR_NAME, DeploymentInput, Source
 from domain.naming import target_key
 from domain.notifications import SIGNING_KEY_SETTING
 from domain.spec import DeploymentSpec, SpecError, parse_spec
-from domain.steps import DeploymentStatus
+from domain.steps import DeploymentStatus, StepStatus
 from gateway.clients import get_clients
 from gateway.storage import DeploymentLogs, TargetLocks, claim_target
+from triggers.dry_run import dry_run_response
 from triggers.http import error_response, is_instance_id, json_response, origin, read_json
 from triggers.views import deployment_view
 
@@ -88,6 +92,10 @@ def accepted_response(req: func.HttpRequest, client: df.DurableOrchestrationClie
 @bp.route(route="deployments", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 @bp.durable_client_input(client_name="client")
 async def create_deployment(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    dry_run = (req.params.get("dryRun") or "false").lower()
+    if dry_run not in ("true", "false"):
+        return error_response(400, "InvalidQueryParameter", "dryRun must be true or false.",
+                              [{"field": "dryRun", "message": "true or false"}])
     payload, problem = read_json(req)
     if problem:
         return problem
@@ -95,6 +103,8 @@ async def create_deployment(req: func.HttpRequest, client: df.DurableOrchestrati
         spec = parse_spec(payload)
     except SpecError as exc:
         return spec_error_response(exc)
+    if dry_run == "true":
+        return await dry_run_response(spec)
     refusal = notifications_refusal(spec)
     if refusal is not None:
         return refusal
@@ -166,22 +176,90 @@ async def every_instance_status(client: df.DurableOrchestrationClient) -> list[D
     return [DurableOrchestrationStatus.from_json(status) for status in pages]
 
 
+# Query parameters every route takes: the function key (`code`).
+ALWAYS_ALLOWED = ("code",)
+LIST_PARAMETERS = ("status", "resourceGroup", "top", "continuationToken")
+MAX_TOP = 1000
+
+
+def unknown_parameters(req: func.HttpRequest, allowed: tuple[str, ...]) -> func.HttpResponse | None:
+    """400 naming every query parameter the route does not know (a misspelt filter must not be ignored)."""
+    unknown = sorted(name for name in req.params if name not in allowed and name not in ALWAYS_ALLOWED)
+    if not unknown:
+        return None
+    return error_response(400, "InvalidQueryParameter", f"Unknown query parameter(s) {unknown}; "
+                          f"this route takes {list(allowed)}.",
+                          [{"field": name, "message": "unknown query parameter"} for name in unknown])
+
+
+def _list_key(view: dict) -> tuple[str, str]:
+    return (view["createdAt"] or "", view["id"] or "")
+
+
+def _encode_token(view: dict) -> str:
+    raw = json.dumps(list(_list_key(view))).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _decode_token(token: str) -> tuple[str, str] | None:
+    try:
+        created, instance = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        return str(created), str(instance)
+    except (ValueError, TypeError):
+        return None
+
+
 @bp.route(route="deployments", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 @bp.durable_client_input(client_name="client")
 async def list_deployments(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    wanted_status = req.params.get("status")
+    """Newest first. `status` takes several comma-separated statuses; with `top`, one page and a
+    `nextLink` (also the `x-ms-continuation-token` header) to the next one, whose token is the position
+    after the page's last deployment, so deployments started meanwhile never shift a page."""
+    problem = unknown_parameters(req, LIST_PARAMETERS)
+    if problem:
+        return problem
+    known = [s.value for s in DeploymentStatus]
+    wanted_statuses = {s.strip() for s in (req.params.get("status") or "").split(",") if s.strip()}
     wanted_group = req.params.get("resourceGroup")
-    if wanted_status and wanted_status not in {s.value for s in DeploymentStatus}:
-        return error_response(400, "InvalidFilter", f"Unknown status [{wanted_status}]",
-                              [{"field": "status", "message": f"one of {[s.value for s in DeploymentStatus]}"}])
+    unknown_statuses = sorted(wanted_statuses - set(known))
+    if unknown_statuses:
+        return error_response(400, "InvalidFilter", f"Unknown status {unknown_statuses}",
+                              [{"field": "status", "message": f"comma-separated, each one of {known}"}])
+    top = None
+    if req.params.get("top") is not None:
+        raw_top = req.params["top"]
+        if not raw_top.isdigit() or not 1 <= int(raw_top) <= MAX_TOP:
+            return error_response(400, "InvalidQueryParameter", f"top must be an integer from 1 to {MAX_TOP}.",
+                                  [{"field": "top", "message": f"1..{MAX_TOP}"}])
+        top = int(raw_top)
+    after = None
+    if req.params.get("continuationToken"):
+        after = _decode_token(req.params["continuationToken"])
+        if after is None:
+            return error_response(400, "InvalidQueryParameter", "The continuation token is not one this API gave.",
+                                  [{"field": "continuationToken", "message": "malformed"}])
     statuses = await every_instance_status(client)
     views = [deployment_view(s) for s in statuses if s.name in DEPLOYMENT_ORCHESTRATIONS]
-    if wanted_status:
-        views = [v for v in views if v["status"] == wanted_status]
+    if wanted_statuses:
+        views = [v for v in views if v["status"] in wanted_statuses]
     if wanted_group:
         views = [v for v in views if (v["resourceGroup"] or "").lower() == wanted_group.lower()]
-    views.sort(key=lambda v: v["createdAt"] or "", reverse=True)
-    return json_response({"value": views})
+    views.sort(key=_list_key, reverse=True)
+    if after is not None:
+        views = [v for v in views if _list_key(v) < after]
+    body: dict = {"value": views}
+    headers: dict[str, str] = {}
+    if top is not None and len(views) > top:
+        body["value"] = views[:top]
+        token = _encode_token(views[top - 1])
+        query = {k: v for k, v in req.params.items() if k not in ("continuationToken", "code")}
+        query["continuationToken"] = token
+        body["nextLink"] = f"{origin(req)}/api/deployments?{urllib.parse.urlencode(query)}"
+        headers[CONTINUATION_HEADER] = token
+    return json_response(body, headers=headers)
+
+
+TERMINATED_LINE = "Deployment terminated through the Durable API"
 
 
 @bp.route(route="deployments/{id}/log", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
@@ -192,6 +270,13 @@ async def get_deployment_log(req: func.HttpRequest, client: df.DurableOrchestrat
     if not status or status.name not in DEPLOYMENT_ORCHESTRATIONS:
         return _not_found(deployment_id)
     text = await asyncio.to_thread(_logs().read, deployment_id)
+    if status.runtime_status in (Runtime.Terminated, Runtime.Canceled) and TERMINATED_LINE not in (text or ""):
+        # A terminated orchestration runs no more code: the log is told here, once, when first read.
+        view = deployment_view(status)
+        stopped = [step["name"] for step in view["steps"] if step["status"] == StepStatus.TERMINATED]
+        await _log_best_effort(deployment_id, f"{TERMINATED_LINE}" + (f" during step [{stopped[0]}]" if stopped else "")
+                               + "; nothing was rolled back")
+        text = await asyncio.to_thread(_logs().read, deployment_id)
     return func.HttpResponse(text or "", status_code=200, mimetype="text/plain", charset="utf-8")
 
 

@@ -68,6 +68,49 @@ class DeploymentAccepted(BaseModel):
 
 class DeploymentList(BaseModel):
     value: list[DeploymentView]
+    nextLink: str | None = None
+
+
+class TargetMember(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    revision: int | None = None
+    image: str | None = None
+    capacity: int
+    bgVersion: str | None = None
+    pools: list[str]
+    created: str | None = None
+
+
+class Target(BaseModel):
+    infrastructureId: str
+    liveVmss: str | None = None
+    runningDeployment: str | None = None
+    members: list[TargetMember]
+
+
+class TargetList(BaseModel):
+    """`GET /api/targets`: every lineage of the resource group and what serves prod now."""
+
+    value: list[Target]
+
+
+class DeploymentPlan(BaseModel):
+    """`POST /api/deployments?dryRun=true`: what Setup would do, with reads only (see domain/plan.py)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    dryRun: bool
+    infrastructureId: str
+    revision: int
+    newVmss: str
+    liveVmss: str | None = None
+    capacity: dict[str, Any]
+    upgradeTarget: int
+    retention: dict[str, list[str]]
+    autoscale: dict[str, Any] | None = None
+    warnings: list[str]
 
 
 class ActionAccepted(BaseModel):
@@ -130,12 +173,22 @@ _BODY_REFUSALS: dict[int, Answer] = {400: ErrorResponse, 413: ErrorResponse, 415
 OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "dashboard", "The status page: one self-contained HTML page (CONTRACT §8)",
               responses={200: "html"}, tags=("status page",)),
-    Operation("POST", "deployments", "Start a blue/green deployment", request=DeploymentSpec,
-              responses={202: DeploymentAccepted, **_BODY_REFUSALS, 409: DeploymentConflict}),
+    Operation("POST", "deployments", "Start a blue/green deployment (or, with dryRun=true, answer its plan)",
+              request=DeploymentSpec,
+              responses={200: DeploymentPlan, 202: DeploymentAccepted, **_BODY_REFUSALS, 409: DeploymentConflict},
+              parameters=(Parameter("dryRun", "true: validate and plan with reads only; nothing is written or "
+                                              "started", ("true", "false")),)),
     Operation("GET", "deployments", "List deployments, newest first", responses={200: DeploymentList,
                                                                                  400: ErrorResponse},
-              parameters=(Parameter("status", "only deployments in this status", tuple(s.value for s in DeploymentStatus)),
-                     Parameter("resourceGroup", "only deployments to this resource group (case-insensitive)"))),
+              parameters=(Parameter("status", "only deployments in these statuses (comma-separated: "
+                                              + ", ".join(s.value for s in DeploymentStatus) + ")"),
+                          Parameter("resourceGroup", "only deployments to this resource group (case-insensitive)"),
+                          Parameter("top", "at most this many, with a nextLink to the next page"),
+                          Parameter("continuationToken", "the page after the one whose nextLink gave it"))),
+    Operation("GET", "targets", "Every lineage of a resource group and the scale set serving prod",
+              responses={200: TargetList, 400: ErrorResponse, 404: ErrorResponse},
+              parameters=(Parameter("subscriptionId", "the subscription (required)"),
+                          Parameter("resourceGroup", "the resource group (required)")), tags=("targets",)),
     Operation("GET", "deployments/{id}", "Read a deployment", responses={200: DeploymentView, 404: ErrorResponse}),
     Operation("GET", "deployments/{id}/log", "Read a deployment's log", responses={200: "text", 404: ErrorResponse}),
     *(Operation("POST", f"deployments/{{id}}/{action}", summary,

@@ -45,6 +45,8 @@ def deployment_view(status: DurableOrchestrationStatus, wait_status: DurableOrch
         state.setdefault("status", DeploymentStatus.RUNNING)
 
     view = DeploymentView.from_json(state)
+    if runtime in (Runtime.Terminated, Runtime.Canceled):
+        view = view.terminated(status.last_updated_time)
     if wait_status is not None and isinstance(wait_status.custom_status, dict):
         live = {k: v for k, v in (wait_status.custom_status.get("capacity") or {}).items() if k in CapacityView.model_fields}
         view = view.model_copy(update={"capacity": view.capacity.model_copy(update=live)})

@@ -19,6 +19,12 @@ class SimClock:
         """Simulated seconds since the Unix epoch."""
         return self._epoch + (time.monotonic() - self._mono0) / self.time_scale
 
+    def resume_at(self, sim_time: float) -> None:
+        """Go on from `sim_time` (a restart): simulated time never goes backwards, and never runs
+        behind the wall clock either."""
+        self._epoch = max(sim_time, self.now())
+        self._mono0 = time.monotonic()
+
     def real_seconds(self, sim_seconds: float) -> float:
         return max(sim_seconds, 0.0) * self.time_scale
 

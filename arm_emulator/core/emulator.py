@@ -30,6 +30,9 @@ OPERATIONS = "/subscriptions/{subscriptionId}/providers/{provider}/locations/{lo
 
 
 class Emulator:
+    # The services' state objects: what a snapshot (core/persistence.py) saves and `reset` empties.
+    BACKENDS = ("resources", "compute", "network", "insights", "secrets")
+
     def __init__(self, time_scale: float = 1.0, throttling: bool = True, event_grid_endpoint: str | None = None):
         from ..compute.models import ComputeBackend
         from ..compute.urls import url_paths as compute_urls
@@ -79,8 +82,8 @@ class Emulator:
             self.requests.clear()
             self.timeline.clear()
             self.eventgrid.delivered.clear()
-            for backend in (self.resources, self.compute, self.network, self.insights, self.secrets):
-                backend.reset()
+            for name in self.BACKENDS:
+                getattr(self, name).reset()
 
     # ------------------------------------------------------------------ requests
     def handle(self, method: str, raw_path: str, query_string: str, headers: dict[str, str], body: bytes,

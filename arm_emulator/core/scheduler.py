@@ -28,5 +28,14 @@ class Scheduler:
             if not self._heap or self._heap[0][0] != due:
                 after_each(due)
 
+    def settle(self, after_each: Callable[[float], None]) -> float:
+        """Apply every pending change at its own due time (events may schedule more); returns the
+        last due time applied (0 when nothing was pending)."""
+        last = 0.0
+        while self._heap:
+            last = max(last, max(due for due, _, _ in self._heap))
+            self.run_due(last, after_each)
+        return last
+
     def clear(self) -> None:
         self._heap.clear()

@@ -18,7 +18,8 @@ def test_status_values_are_the_contract_ones():
         "RolledBack",
         "Terminated",
     ]
-    assert [s.value for s in StepStatus] == ["Pending", "Running", "Succeeded", "Failed", "Skipped"]
+    # Terminated: the step running when the orchestration was terminated (issue 14)
+    assert [s.value for s in StepStatus] == ["Pending", "Running", "Succeeded", "Failed", "Skipped", "Terminated"]
     assert DeploymentStatus.ROLLED_BACK == "RolledBack"
 
 

@@ -38,3 +38,34 @@ def test_the_list_follows_the_durable_apis_pages_to_the_end(api, devhost, target
     assert [d["id"] for d in listed] == [after, before]
     everything = api.http.get("/api/deployments").json()["value"]
     assert len({d["id"] for d in everything}) == len(everything)
+
+
+def test_the_list_takes_several_statuses_pages_with_top_and_refuses_unknown_parameters(api, target, seeded):
+    ids = []
+    for _ in range(3):
+        deployment = api.deploy(spec_for(target, seeded[0], baseVmss="missing-base"))
+        api.wait(deployment)
+        ids.append(deployment)
+    newest_first = list(reversed(ids))
+    group = {"resourceGroup": target.resource_group}
+
+    several = api.http.get("/api/deployments", params={**group, "status": "Running,Failed"}).json()["value"]
+    assert [d["id"] for d in several] == newest_first
+    assert api.http.get("/api/deployments", params={**group, "status": "Succeeded,Running"}).json()["value"] == []
+
+    pages, params = [], {**group, "top": "2"}
+    while True:
+        answer = api.http.get("/api/deployments", params=params)
+        assert answer.status_code == 200, answer.text
+        pages.append([d["id"] for d in answer.json()["value"]])
+        next_link = answer.json().get("nextLink")
+        if not next_link:
+            break
+        assert answer.headers["x-ms-continuation-token"] in next_link
+        params = {**group, "top": "2", "continuationToken": answer.headers["x-ms-continuation-token"]}
+    assert pages == [newest_first[:2], newest_first[2:]]
+
+    for bad in ({"state": "Failed"}, {"status": "Done"}, {"top": "0"}, {"continuationToken": "%%"}):
+        answer = api.http.get("/api/deployments", params=bad)
+        assert answer.status_code == 400, (bad, answer.text)
+        assert answer.json()["error"]["details"][0]["field"] == next(iter(bad)), bad
