@@ -36,7 +36,7 @@ def test_a_lock_that_cannot_be_released_does_not_turn_a_success_into_a_failure()
 
 def test_with_approval_the_new_autoscale_is_attached_after_the_approval_not_before_the_wait():
     # Attached before, it would scale the idle new scale set (stage pool, no load) in during the wait.
-    azure = Azure(autoscale=autoscale_of("web__1"), events={"approval": {"decision": "approve"}})
+    azure = Azure(autoscale=autoscale_of("web__1"), events={"approval": {"decision": "approve", "token": "token-1"}})
     outcome, _ = run(azure, approval={"required": True, "timeoutMinutes": 60})
     assert outcome["status"] == "Succeeded"
     order = [t.name for t in azure.calls if t.kind in ("activity", "any")]
@@ -83,9 +83,9 @@ def test_a_busy_target_fails_the_deployment_with_every_step_skipped():
 
 
 def test_an_operator_decision_is_logged_in_plain_words():
-    for decision, words in (("approve", "Deployment approved by operator"),
-                            ("reject", "Deployment rejected by operator")):
-        azure = Azure(events={"approval": {"decision": decision}})
+    for decision, words in (("approve", "Deployment approved by [function key]"),
+                            ("reject", "Deployment rejected by [function key]")):
+        azure = Azure(events={"approval": {"decision": decision, "token": "token-1"}})
         run(azure, approval={"required": True, "timeoutMinutes": 60})
         lines = [line for t in azure.activities("append_log") for line in t.payload["lines"]]
         assert words in lines
