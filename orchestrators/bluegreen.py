@@ -262,7 +262,7 @@ class BlueGreenDeployment:
             self.resume_signal = self.ctx.wait_for_external_event(RESUMED_EVENT)
             self.signals_armed_at = self.now()
         while True:
-            self.note_resume()
+            yield from self.note_resume()
             if self.abort_signal.state is not TaskState.RUNNING:
                 if id(task) in self.azure_calls and task._is_scheduled and task.state is TaskState.RUNNING:  # noqa: SLF001
                     try:
@@ -276,9 +276,11 @@ class BlueGreenDeployment:
                     raise task.result
                 return task.result
 
-    def note_resume(self) -> None:
-        """A resume signal carries when the pause began; it ends now (the first moment this
-        orchestration runs after the resume)."""
+    def note_resume(self):
+        """A resume signal carries when the pause began (the API reads it from the suspended instance).
+        It ends when this orchestration next runs; the episode that delivered the signal may be dated
+        by a timer that fell due while paused (devhost dates timer episodes so), so the completion of
+        a log call dates the end instead: a little late, never early."""
         assert self.resume_signal is not None
         if self.resume_signal.state is TaskState.RUNNING:
             return
@@ -288,6 +290,7 @@ class BlueGreenDeployment:
             paused_at = parse_instant(data["pausedAt"])
         except (KeyError, TypeError, ValueError):
             return
+        yield self.log(f"Deployment resumed after a pause that began at {iso_instant(paused_at)}")
         # A pause cannot start before the deployment nor before the previous pause ended.
         floor = self.pauses[-1].resumed_at if self.pauses else self.signals_armed_at
         assert floor is not None

@@ -190,7 +190,7 @@ def test_a_pause_longer_than_the_approval_timeout_does_not_time_it_out(
 
     resumed = wait_until(lambda: (v := api.get(deployment))["approval"]["timeoutAt"] != waiting["approval"]["timeoutAt"]
                          and v, message="the approval's deadline moved")
-    assert resumed["status"] == "AwaitingApproval", (resumed, api.log(deployment))
+    assert resumed["status"] == "AwaitingApproval", (resumed, waiting, api.log(deployment))
     assert resumed["approval"]["token"] == waiting["approval"]["token"]
     assert resumed["approval"]["timeoutAt"] > waiting["approval"]["timeoutAt"]
     assert api.decide(deployment, "approve").status_code == 202
