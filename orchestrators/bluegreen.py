@@ -430,6 +430,8 @@ class BlueGreenDeployment:
             if image.ready_in(location):
                 return
             if self.now() >= deadline:
+                yield from self.settle_signals()  # a pause may have moved the deadline
+            if self.now() >= started + IMAGE_READY_TIMEOUT + self.held_since(started):
                 raise StepFailed(S.SETUP, f"Image version [{image.name}] was not replicated within "
                                           f"{IMAGE_READY_TIMEOUT}")
             self.publish(phase="WaitingForImage")
@@ -525,20 +527,25 @@ class BlueGreenDeployment:
         self.publish(status=DeploymentStatus.AWAITING_APPROVAL,
                      approval=ApprovalView(token=token, requested_at=requested, timeout_at=requested + timeout))
         yield self.log(f"Waiting up to {approval.timeout_minutes} minute(s) for approval of [{self.new_name}]")
+        settled = False
         while True:
             timeout_at = requested + timeout + self.held_since(requested)
             assert self.view.approval is not None
             if timeout_at != self.view.approval.timeout_at:
                 self.publish(approval=self.view.approval.model_copy(update={"timeout_at": timeout_at}))
             if self.now() >= timeout_at:
+                if not settled:  # a pause may have moved the deadline: judge once its signal is seen
+                    yield from self.settle_signals()
+                    settled = True
+                    continue
                 verdict, decided_by, comment = approval.on_timeout, "timeout", None
                 reason = f"Approval timed out after {approval.timeout_minutes} minute(s); onTimeout={verdict}"
                 break
+            settled = False
             deadline = self.ctx.create_timer(timeout_at)
             event = self.ctx.wait_for_external_event(APPROVAL_EVENT)
             winner = yield self.ctx.task_any([event, deadline])
             if winner != event:
-                yield from self.settle_signals()  # a pause may have moved the deadline
                 continue
             deadline.cancel()
             decision = accepted_approval(_event_data(event.result), token)

@@ -42,14 +42,15 @@ def throttled_requests(emulator_admin, target, method: str, path_end: str) -> li
             and f"/resourcegroups/{target.resource_group.lower()}/" in r["path"].lower()]
 
 
-def wait_until(what: Callable[[], object], timeout: float = 90.0, message: str = "") -> object:
+def wait_until(what: Callable[[], object], timeout: float = 90.0, message: object = "") -> object:
+    """`message` may be a callable, for the state to show when it was not reached."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = what()
         if found:
             return found
         time.sleep(0.1)
-    raise AssertionError(f"not reached in {timeout}s: {message}")
+    raise AssertionError(f"not reached in {timeout}s: {message() if callable(message) else message}")
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,8 @@ def test_a_pause_longer_than_the_approval_timeout_does_not_time_it_out(
     assert api.act(deployment, "resume").status_code == 202
 
     resumed = wait_until(lambda: (v := api.get(deployment))["approval"]["timeoutAt"] != waiting["approval"]["timeoutAt"]
-                         and v, message="the approval's deadline moved")
+                         and v, message=lambda: f"the approval's deadline moved: {api.get(deployment)}\n"
+                                                f"{api.log(deployment)}")
     assert resumed["status"] == "AwaitingApproval", (resumed, waiting, api.log(deployment))
     assert resumed["approval"]["token"] == waiting["approval"]["token"]
     assert resumed["approval"]["timeoutAt"] > waiting["approval"]["timeoutAt"]
