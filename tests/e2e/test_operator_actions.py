@@ -243,3 +243,22 @@ def test_an_approval_timeout_is_recorded_as_the_decision(api, target, seeded):
     view = api.wait(deployment, timeout=120)
     assert view["status"] == "RolledBack", api.log(deployment)
     assert (view["approval"]["decision"], view["approval"]["decidedBy"]) == ("reject", "timeout")
+
+
+def test_a_pause_longer_than_the_steady_state_timeout_does_not_fail_the_wait(
+        api, arm_emulator, emulator_admin, target, seeder):
+    unhealthy = seeder.image_version("1.2.0", tags={"emulator.health": "unhealthy"})
+    deployment = api.deploy(spec_for(target, unhealthy, steadyStateTimeoutMinutes=10))
+    wait_until(lambda: (v := api.get(deployment))["phase"] == "Upgrade" and v["capacity"]["current"] == 2,
+               message=lambda: api.get(deployment))
+    assert api.act(deployment, "pause").status_code == 202
+    wait_until(lambda: api.get(deployment)["status"] == "Paused", message="Paused")
+    clock = emulator_admin.get("/_emulator/clock").json()
+    time.sleep(2 * 600 * clock["timeScale"])  # held twice as long as the wait may last
+    assert api.act(deployment, "resume").status_code == 202
+    # Polls go on past the wait's original deadline, still unhealthy; then the instances recover.
+    time.sleep(60 * clock["timeScale"])
+    seeder.image_version("1.2.0", tags={})
+    view = api.wait(deployment)
+    assert view["status"] == "Succeeded", (view, api.log(deployment))
+    assert pool_member_scale_sets(arm_emulator, target, target.prod_pool) == {NEW}
