@@ -5,7 +5,9 @@ acts on the answer."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from domain.model import ScaleSetSummary
 from domain.resource_ids import ImageVersionId
@@ -121,3 +123,48 @@ def version_order_skip(source_kind: str, offered_image_id: str, active: ScaleSet
     if order == 0:
         return f"image version [{offered.version}] is already running on [{active.name}]"
     return None
+
+
+# -- operator actions -----------------------------------------------------------------------------
+
+ABORTED_BY_OPERATOR = "Aborted by operator"
+
+
+@dataclass(frozen=True)
+class Pause:
+    """One interval a deployment was held (suspended) by an operator, on the orchestration clock."""
+
+    paused_at: datetime
+    resumed_at: datetime
+
+
+def paused_within(pauses: tuple[Pause, ...], start: datetime, end: datetime) -> timedelta:
+    """How long the deployment was held between `start` and `end`: what a deadline set at `start`
+    is moved by, so that a pause never fails a step by itself."""
+    held = timedelta(0)
+    for pause in pauses:
+        overlap = min(pause.resumed_at, end) - max(pause.paused_at, start)
+        if overlap > timedelta(0):
+            held += overlap
+    return held
+
+
+@dataclass(frozen=True)
+class ApprovalDecision:
+    decision: str  # "approve" or "reject"
+    decided_by: str
+    comment: str | None
+
+
+def accepted_approval(data: Any, current_token: str) -> ApprovalDecision | None:
+    """The decision an approval event carries, or None when it must be ignored: an event without the
+    token of the approval now waiting (raised early, replayed from an old page, or raised through the
+    durable API's sendEventPostUri by someone who never saw the token) decides nothing."""
+    if not isinstance(data, dict) or data.get("token") != current_token:
+        return None
+    decision = data.get("decision")
+    if decision not in ("approve", "reject"):
+        return None
+    comment = data.get("comment")
+    return ApprovalDecision(decision=decision, decided_by=str(data.get("decidedBy") or "function key"),
+                            comment=str(comment) if comment is not None else None)

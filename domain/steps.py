@@ -13,11 +13,15 @@ class DeploymentStatus(StrEnum):
     PENDING = "Pending"
     RUNNING = "Running"
     AWAITING_APPROVAL = "AwaitingApproval"
+    PAUSED = "Paused"
     SUCCEEDED = "Succeeded"
     FAILED = "Failed"
     ROLLED_BACK = "RolledBack"
     TERMINATED = "Terminated"
 
+
+TERMINAL_STATUSES: Final = frozenset({DeploymentStatus.SUCCEEDED, DeploymentStatus.FAILED,
+                                      DeploymentStatus.ROLLED_BACK, DeploymentStatus.TERMINATED})
 
 
 class StepStatus(StrEnum):

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import azure.durable_functions as df
+from azure.durable_functions.models.Task import TaskBase, TaskState
 
 from domain import steps as S
 from domain.capacity import Capacity, retarget_autoscale
@@ -41,20 +42,33 @@ from domain.naming import autoscale_name
 from domain.plan import plan_setup
 from domain.resource_ids import scale_set_id
 from domain.rollout import (
+    ABORTED_BY_OPERATOR,
     AutoscaleAttach,
     Done,
+    Pause,
     RestoreOldAutoscale,
     RestoreOldToProd,
     RetireNew,
     RollbackAction,
     TagOldBlue,
+    accepted_approval,
     autoscale_attach_point,
+    paused_within,
     rollback_plan,
 )
 from domain.spec import DeploymentSpec, parse_spec
 from domain.steps import DeploymentStatus, StepStatus
 from domain.tags import BLUE, GREEN, new_scale_set_tags
-from domain.view import CapacityView, DeploymentView, iso_instant, planned_view, replaced_scale_set, utc
+from domain.view import (
+    ApprovalView,
+    CapacityView,
+    DeploymentView,
+    iso_instant,
+    parse_instant,
+    planned_view,
+    replaced_scale_set,
+    utc,
+)
 from orchestrators.notifications import notifying
 from orchestrators.steady_state_wait import RETRY
 from orchestrators.versions import flow_version
@@ -66,6 +80,10 @@ BUSY_MAX_WAIT = timedelta(hours=6)
 IMAGE_POLL_SECONDS = 30
 IMAGE_READY_TIMEOUT = timedelta(hours=2)
 VERDICTS = {"approve": "approved", "reject": "rejected"}
+# Operator signals, raised by the API (triggers/deployments.py) as external events.
+ABORT_EVENT = "abort"
+RESUMED_EVENT = "resumed"
+APPROVAL_EVENT = "approval"
 
 Step = Callable[[], Generator[Any, Any, None]]
 
@@ -98,6 +116,21 @@ class TargetBusy(Exception):
     def __init__(self, holder: str | None) -> None:
         super().__init__(f"Another deployment [{holder}] is running for this target")
         self.holder = holder
+
+
+class AbortedWhileQueued(TargetBusy):
+    """Aborted before it ever held the target: it ends like a deployment that never got the lock."""
+
+    def __init__(self) -> None:
+        Exception.__init__(self, ABORTED_BY_OPERATOR)
+        self.holder = None
+
+
+class Aborted(Exception):
+    """An operator aborted the deployment: it rolls back like a failure."""
+
+    def __init__(self) -> None:
+        super().__init__(ABORTED_BY_OPERATOR)
 
 
 def _clean(exc: BaseException) -> str:
@@ -135,6 +168,12 @@ class BlueGreenDeployment:
         self.target = 0
         self.waits = 0
         self.health_monitored: bool | None = None
+        self.signals_armed_at: datetime | None = None
+        # Operator signals, armed at the first guarded wait (see `guarded`).
+        self.abort_signal: TaskBase | None = None
+        self.resume_signal: TaskBase | None = None
+        self.pauses: tuple[Pause, ...] = ()
+        self.azure_calls: dict[int, TaskBase] = {}  # by id(): tasks are not hashable
         self.attach_at = autoscale_attach_point(
             approval_required=self.approval_required, downsize_old_first=self.spec.resize_strategy == "downsizeOldFirst",
             downsize_old_vmss=self.spec.downsize_old_vmss)
@@ -161,8 +200,11 @@ class BlueGreenDeployment:
         """Call the activity `request` is the input of."""
         payload = {**request.to_json(), STEP_KEY: self.view.phase}
         if retry:
-            return self.ctx.call_activity_with_retry(request.activity, RETRY, payload)
-        return self.ctx.call_activity(request.activity, payload)
+            task = self.ctx.call_activity_with_retry(request.activity, RETRY, payload)
+        else:
+            task = self.ctx.call_activity(request.activity, payload)
+        self.azure_calls[id(task)] = task
+        return task
 
     def log(self, *lines: str):
         return self.call(LogInput(deployment_id=self.id, lines=list(lines)))
@@ -180,7 +222,11 @@ class BlueGreenDeployment:
         self.mark(name, StepStatus.RUNNING)
         self.publish(phase=name)
         try:
-            yield from body()
+            yield from self.guarded_body(body)
+        except Aborted:
+            self.mark(name, StepStatus.FAILED)
+            self.publish()
+            raise
         except DeploymentSkipped:
             self.mark(name, StepStatus.SUCCEEDED)  # it decided there is nothing to deploy: not a failure
             self.publish()
@@ -193,6 +239,81 @@ class BlueGreenDeployment:
             raise StepFailed(name, _clean(exc)) from exc
         self.mark(name, StepStatus.SUCCEEDED)
         self.publish()
+
+    # -- operator signals: abort, and the pauses that move deadlines ------------------------
+
+    def guarded_body(self, body: Step):
+        """Run a step's body, racing every task it waits for with the operator's signals."""
+        steps = body()
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                task = steps.throw(error) if error is not None else steps.send(value)
+            except StopIteration as stop:
+                return stop.value
+            value, error = None, None
+            try:
+                value = yield from self.guarded(task)
+            except Aborted:
+                steps.close()
+                raise
+            except Exception as exc:  # the step's own failure: the body handles it or fails the step
+                error = exc
+
+    def guarded(self, task: TaskBase):
+        """Wait for `task` unless an operator aborts first. An abort does not interrupt an Azure call
+        in flight (its outcome must be known to roll back): the call finishes, then the abort wins.
+        Nothing is started once the abort is known. A resume signal records the pause and the wait
+        goes on."""
+        if self.abort_signal is None:
+            self.abort_signal = self.ctx.wait_for_external_event(ABORT_EVENT)
+            self.resume_signal = self.ctx.wait_for_external_event(RESUMED_EVENT)
+            self.signals_armed_at = self.now()
+        while True:
+            yield from self.note_resume()
+            if self.abort_signal.state is not TaskState.RUNNING:
+                if id(task) in self.azure_calls and task._is_scheduled and task.state is TaskState.RUNNING:  # noqa: SLF001
+                    try:
+                        yield task
+                    except Exception:  # noqa: BLE001 - the rollback reads the state the call left
+                        pass
+                raise Aborted()
+            winner = yield self.ctx.task_any([task, self.abort_signal, self.resume_signal])
+            if winner is task:
+                if task.state is TaskState.FAILED:
+                    raise task.result
+                return task.result
+
+    def note_resume(self):
+        """A resume signal carries when the pause began (the API reads it from the suspended instance).
+        It ends when this orchestration next runs; the episode that delivered the signal may be dated
+        by a timer that fell due while paused (devhost dates timer episodes so), so the completion of
+        a log call dates the end instead: a little late, never early."""
+        assert self.resume_signal is not None
+        if self.resume_signal.state is TaskState.RUNNING:
+            return
+        data = _event_data(self.resume_signal.result)
+        self.resume_signal = self.ctx.wait_for_external_event(RESUMED_EVENT)
+        try:
+            paused_at = parse_instant(data["pausedAt"])
+        except (KeyError, TypeError, ValueError):
+            return
+        yield self.log(f"Deployment resumed after a pause that began at {iso_instant(paused_at)}")
+        # A pause cannot start before the deployment nor before the previous pause ended.
+        floor = self.pauses[-1].resumed_at if self.pauses else self.signals_armed_at
+        assert floor is not None
+        paused_at, resumed_at = max(paused_at, floor), self.now()
+        if paused_at < resumed_at:
+            self.pauses = (*self.pauses, Pause(paused_at, resumed_at))
+
+    def settle_signals(self):
+        """Let signals that arrived with the task just completed be seen before a deadline is judged:
+        the resume signal is raised after the timer that fired while the deployment was paused."""
+        yield self.ctx.create_timer(self.now())
+
+    def held_since(self, start: datetime) -> timedelta:
+        return paused_within(self.pauses, start, self.now())
 
     # -- the flow ---------------------------------------------------------------------------
 
@@ -242,7 +363,10 @@ class BlueGreenDeployment:
             if not self.input.queue_when_busy or self.now() >= give_up:
                 raise TargetBusy(result.get("holder"))
             self.publish(phase="Queued", status=DeploymentStatus.PENDING)
-            yield self.ctx.create_timer(self.now() + timedelta(seconds=BUSY_RETRY_SECONDS))
+            try:
+                yield from self.guarded(self.ctx.create_timer(self.now() + timedelta(seconds=BUSY_RETRY_SECONDS)))
+            except Aborted:
+                raise AbortedWhileQueued() from None
             self.publish(status=DeploymentStatus.RUNNING)
 
     # -- Setup ------------------------------------------------------------------------------
@@ -299,14 +423,17 @@ class BlueGreenDeployment:
     def wait_for_image(self, image: ImageVersionSummary, location: str):
         """A version still replicating to the scale set's region is waited for; a failed replication
         ends the deployment before anything is created."""
-        deadline = self.now() + IMAGE_READY_TIMEOUT
+        started = self.now()
         while True:
+            deadline = started + IMAGE_READY_TIMEOUT + self.held_since(started)
             if image.failed_in(location):
                 raise StepFailed(S.SETUP, f"Image version [{image.name}] failed to replicate "
                                           f"(provisioning {image.provisioning_state}, replication {image.replication_state})")
             if image.ready_in(location):
                 return
             if self.now() >= deadline:
+                yield from self.settle_signals()  # a pause may have moved the deadline
+            if self.now() >= started + IMAGE_READY_TIMEOUT + self.held_since(started):
                 raise StepFailed(S.SETUP, f"Image version [{image.name}] was not replicated within "
                                           f"{IMAGE_READY_TIMEOUT}")
             self.publish(phase="WaitingForImage")
@@ -353,10 +480,26 @@ class BlueGreenDeployment:
 
     def wait_steady(self, step: str, name: str, target: int, require_latest_model: bool,
                     at_least_target: bool = False):
+        """Wait for steady state in a sub-orchestration; a wait that timed out while the deployment
+        was paused goes on for as long as it was paused."""
+        started = self.now()
+        while True:
+            deadline = started + timedelta(minutes=self.spec.steady_state_timeout_minutes) + self.held_since(started)
+            result = yield from self.wait_steady_until(deadline, step, name, target, require_latest_model,
+                                                       at_least_target)
+            if result is None:
+                return
+            yield from self.settle_signals()
+            if self.now() >= started + timedelta(minutes=self.spec.steady_state_timeout_minutes) + \
+                    self.held_since(started):
+                raise StepFailed(step, result)
+
+    def wait_steady_until(self, deadline: datetime, step: str, name: str, target: int, require_latest_model: bool,
+                          at_least_target: bool):
+        """None once steady; the reason when the wait timed out; StepFailed for any other end."""
         self.waits += 1
         wait_id = f"{self.ctx.instance_id}-wait-{self.waits}"
         self.publish(wait_instance_id=wait_id)
-        deadline = self.now() + timedelta(minutes=self.spec.steady_state_timeout_minutes)
         request = WaitInput(
             deployment_id=self.id, subscription_id=self.sub, resource_group=self.rg, name=name, target=target,
             deadline=iso_instant(deadline), poll_interval_seconds=self.spec.poll_interval_seconds,
@@ -368,29 +511,55 @@ class BlueGreenDeployment:
                                                       version=self.flow.wait_version)
         counts = InstanceCounts.from_json(result["counts"])
         self.publish(wait_instance_id=None, capacity=CapacityView.of(counts, target))
-        if not result["steady"]:
-            raise StepFailed(step, result["reason"])
+        if result["steady"]:
+            return None
+        if result.get("timedOut"):
+            return result["reason"]
+        raise StepFailed(step, result["reason"])
 
     # -- Approval ---------------------------------------------------------------------------
 
     def approval(self):
+        """Only an approval event carrying the token drawn here decides; the deadline moves by the
+        time the deployment was paused."""
         approval = self.spec.approval
         assert approval is not None
-        self.publish(status=DeploymentStatus.AWAITING_APPROVAL)
+        token = self.ctx.new_uuid()
+        requested = self.now()
+        timeout = timedelta(minutes=approval.timeout_minutes)
+        self.publish(status=DeploymentStatus.AWAITING_APPROVAL,
+                     approval=ApprovalView(token=token, requested_at=requested, timeout_at=requested + timeout))
         yield self.log(f"Waiting up to {approval.timeout_minutes} minute(s) for approval of [{self.new_name}]")
-        deadline = self.ctx.create_timer(self.now() + timedelta(minutes=approval.timeout_minutes))
-        decision = self.ctx.wait_for_external_event("approval")
-        winner = yield self.ctx.task_any([decision, deadline])
-        if winner == decision:
+        settled = False
+        while True:
+            timeout_at = requested + timeout + self.held_since(requested)
+            assert self.view.approval is not None
+            if timeout_at != self.view.approval.timeout_at:
+                self.publish(approval=self.view.approval.model_copy(update={"timeout_at": timeout_at}))
+            if self.now() >= timeout_at:
+                if not settled:  # a pause may have moved the deadline: judge once its signal is seen
+                    yield from self.settle_signals()
+                    settled = True
+                    continue
+                verdict, decided_by, comment = approval.on_timeout, "timeout", None
+                reason = f"Approval timed out after {approval.timeout_minutes} minute(s); onTimeout={verdict}"
+                break
+            settled = False
+            deadline = self.ctx.create_timer(timeout_at)
+            event = self.ctx.wait_for_external_event(APPROVAL_EVENT)
+            winner = yield self.ctx.task_any([event, deadline])
+            if winner != event:
+                continue
             deadline.cancel()
-            data = _event_data(decision.result)
-            verdict = (data or {}).get("decision", "reject") if isinstance(data, dict) else str(data or "reject")
-            reason = f"Deployment {VERDICTS[verdict]} by operator" if verdict in VERDICTS else \
-                f"Rollback requested by operator ({verdict})"
-        else:
-            verdict = approval.on_timeout
-            reason = f"Approval timed out after {approval.timeout_minutes} minute(s); onTimeout={verdict}"
-        self.publish(status=DeploymentStatus.RUNNING)
+            decision = accepted_approval(_event_data(event.result), token)
+            if decision is None:
+                yield self.log("Ignored an approval event without the current approval token")
+                continue
+            verdict, decided_by, comment = decision.decision, decision.decided_by, decision.comment
+            reason = f"Deployment {VERDICTS[verdict]} by [{decided_by}]" + (f": {comment}" if comment else "")
+            break
+        self.publish(status=DeploymentStatus.RUNNING, approval=self.view.approval.model_copy(update={
+            "decision": verdict, "decided_by": decided_by, "comment": comment, "decided_at": self.now()}))
         yield self.log(reason)
         if verdict != "approve":
             raise StepFailed(S.APPROVAL, reason)
@@ -427,12 +596,8 @@ class BlueGreenDeployment:
             yield self.log("No old Virtual Machine Scale Set serves prod: no scale-down delay")
             return
         yield self.log(f"Keeping old Virtual Machine Scale Set at full size for {delay} second(s) before scale down")
-        timer = self.ctx.create_timer(self.now() + timedelta(seconds=delay))
-        rollback = self.ctx.wait_for_external_event("rollback")
-        winner = yield self.ctx.task_any([timer, rollback])
-        if winner == rollback:
-            timer.cancel()
-            raise StepFailed(S.SCALE_DOWN_DELAY, "Rollback requested by operator during scale-down delay")
+        # An operator's abort (or its `rollback` alias) ends the delay with a rollback: see `guarded`.
+        yield self.ctx.create_timer(self.now() + timedelta(seconds=delay))
 
     def downsize(self):
         if self.old is None or self.old.capacity == 0:

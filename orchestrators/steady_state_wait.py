@@ -14,6 +14,7 @@ import azure.durable_functions as df
 
 from domain.contracts import InstanceCountsInput, WaitInput
 from domain.model import InstanceCounts
+from domain.rollout import ABORTED_BY_OPERATOR
 from domain.steady_state import describe, is_steady
 from domain.view import CapacityView, parse_instant, utc
 
@@ -24,14 +25,20 @@ RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=5_000, max_number_o
 POLLS_PER_GENERATION = 20  # continue_as_new after this many polls keeps the history bounded
 
 
-def wait_result(steady: bool, counts: InstanceCounts, reason: str | None) -> dict[str, Any]:
-    return {"steady": steady, "counts": counts.to_json(), "reason": reason}
+ABORT_EVENT = "abort"  # raised by the API's abort route into the running wait too
+
+
+def wait_result(steady: bool, counts: InstanceCounts, reason: str | None, timed_out: bool = False
+                ) -> dict[str, Any]:
+    """`timedOut`: the deadline passed, which a deployment that was paused meanwhile may extend."""
+    return {"steady": steady, "counts": counts.to_json(), "reason": reason, "timedOut": timed_out}
 
 
 def wait_until_steady(context: df.DurableOrchestrationContext):
     request = WaitInput.from_json(context.get_input())
     deadline = parse_instant(request.deadline)
     polls = request.polls_done
+    aborted = None
     ref = InstanceCountsInput(request.deployment_id, request.subscription_id, request.resource_group, request.name)
     while True:
         raw = yield context.call_activity_with_retry(ref.activity, RETRY, ref.to_json())
@@ -46,8 +53,13 @@ def wait_until_steady(context: df.DurableOrchestrationContext):
         now = utc(context.current_utc_datetime)
         if now >= deadline:
             return wait_result(False, counts, f"Timed out waiting for [{request.name}] to be {request.purpose}: "
-                                              f"{describe(counts, request.target)}")
-        yield context.create_timer(min(now + timedelta(seconds=request.poll_interval_seconds), deadline))
+                                              f"{describe(counts, request.target)}", timed_out=True)
+        if aborted is None:
+            aborted = context.wait_for_external_event(ABORT_EVENT)
+        poll = context.create_timer(min(now + timedelta(seconds=request.poll_interval_seconds), deadline))
+        if (yield context.task_any([poll, aborted])) is aborted:
+            poll.cancel()
+            return wait_result(False, counts, ABORTED_BY_OPERATOR)
         polls += 1
         if polls % POLLS_PER_GENERATION == 0:
             context.continue_as_new(WaitInput(**{**request.to_json(), "polls_done": polls}).to_json())

@@ -1,4 +1,5 @@
-"""HTTP API for deployments (CONTRACT §5): start, follow, list, read the log, approve/reject/rollback."""
+"""HTTP API for deployments (CONTRACT §5): start, follow, list, read the log, and the operator's actions:
+approve/reject (with the approval's token), abort (alias rollback), pause, resume."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ import azure.durable_functions as df
 import azure.functions as func
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus as Runtime
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.contracts import DEPLOYMENT_ORCHESTRATIONS, ORCHESTRATOR_NAME, DeploymentInput, Source
 from domain.naming import target_key
 from domain.notifications import SIGNING_KEY_SETTING
 from domain.spec import DeploymentSpec, SpecError, parse_spec
-from domain.steps import DeploymentStatus, StepStatus
+from domain.steps import TERMINAL_STATUSES, DeploymentStatus, StepStatus
+from domain.view import iso_instant
 from gateway.clients import get_clients
 from gateway.storage import DeploymentLogs, TargetLocks, claim_target
 from triggers.dry_run import dry_run_response
@@ -280,46 +283,182 @@ async def get_deployment_log(req: func.HttpRequest, client: df.DurableOrchestrat
     return func.HttpResponse(text or "", status_code=200, mimetype="text/plain", charset="utf-8")
 
 
-# Which operator action each state allows, and the event that carries it to the orchestration.
-ACTIONS = {
-    "approve": lambda view: ("approval", {"decision": "approve"}) if view["status"] == "AwaitingApproval" else None,
-    "reject": lambda view: ("approval", {"decision": "reject"}) if view["status"] == "AwaitingApproval" else None,
-    "rollback": lambda view: ("approval", {"decision": "rollback"}) if view["status"] == "AwaitingApproval"
-    else ("rollback", {}) if view["status"] == "Running" and view["phase"] == "ScaleDownDelay" else None,
-}
+# -- operator actions (CONTRACT §5): approve/reject with the approval's token, abort, pause, resume ----------
+
+# The events the orchestrator listens for (orchestrators/bluegreen.py).
+APPROVAL_EVENT, ABORT_EVENT, RESUMED_EVENT = "approval", "abort", "resumed"
+PRINCIPAL_HEADER = "X-MS-CLIENT-PRINCIPAL-NAME"  # set by App Service authentication, never by the caller
 
 
-async def _act(req: func.HttpRequest, client: df.DurableOrchestrationClient, action: str) -> func.HttpResponse:
-    deployment_id = req.route_params["id"]
-    view = await _view(client, deployment_id)
-    if view is None:
-        return _not_found(deployment_id)
-    event = ACTIONS[action](view)
-    if event is None:
-        return error_response(409, "InvalidDeploymentState",
-                              f"Cannot {action} deployment [{deployment_id}] while it is {view['status']} "
-                              f"(phase {view['phase']}).")
-    name, data = event
-    await client.raise_event(deployment_id, name, data)
-    await _log_best_effort(deployment_id, f"Operator requested [{action}]")
+class ApprovalRequest(BaseModel):
+    """`approve`/`reject` body: the token of the approval the operator saw, so that a decision taken
+    on an old page (another deployment, an earlier approval) is refused instead of applied."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=100)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+def _validation_response(exc: ValidationError) -> func.HttpResponse:
+    details = [{"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
+               for error in exc.errors()]
+    return error_response(400, "InvalidRequestContent", "The request body is not a valid approval decision.", details)
+
+
+async def _instance(client: df.DurableOrchestrationClient, deployment_id: str
+                    ) -> tuple[DurableOrchestrationStatus, dict, str | None] | None:
+    """The deployment's durable status, its view, and the steady-state wait it runs now (if any)."""
+    status = await client.get_status(deployment_id, show_input=True)
+    if not status or status.name != ORCHESTRATOR_NAME:
+        return None
+    custom = status.custom_status if isinstance(status.custom_status, dict) else {}
+    wait_id = custom.get("waitInstanceId") or None
+    wait_status = await client.get_status(wait_id) if wait_id else None
+    return status, deployment_view(status, wait_status or None), wait_id
+
+
+def _refused(deployment_id: str, action: str, view: dict, why: str = "") -> func.HttpResponse:
+    return error_response(409, "InvalidDeploymentState",
+                          f"Cannot {action} deployment [{deployment_id}] while it is {view['status']} "
+                          f"(phase {view['phase']}){why}.")
+
+
+def _accepted(req: func.HttpRequest, deployment_id: str, action: str) -> func.HttpResponse:
     path = f"/api/deployments/{deployment_id}"
     return json_response({"id": deployment_id, "action": action, "deploymentUri": path}, 202,
                          headers={"Location": origin(req) + path})
 
 
+def _operator(req: func.HttpRequest) -> str:
+    return (req.headers.get(PRINCIPAL_HEADER) or "").strip() or "function key"
+
+
+async def _best_effort(action, instance_id: str, what: str) -> None:
+    """A control call on the steady-state wait, which may have ended meanwhile: that is fine."""
+    try:
+        await action
+    except Exception as exc:  # noqa: BLE001
+        logger.info("Could not %s wait %s: %s", what, instance_id, exc)
+
+
+async def _decide(req: func.HttpRequest, client: df.DurableOrchestrationClient, decision: str) -> func.HttpResponse:
+    deployment_id = req.route_params["id"]
+    payload, problem = read_json(req)
+    if problem:
+        return problem
+    try:
+        body = ApprovalRequest.model_validate(payload)
+    except ValidationError as exc:
+        return _validation_response(exc)
+    found = await _instance(client, deployment_id)
+    if found is None:
+        return _not_found(deployment_id)
+    _, view, _ = found
+    if view["status"] != DeploymentStatus.AWAITING_APPROVAL:
+        return _refused(deployment_id, decision, view)
+    if not view.get("approval") or view["approval"]["token"] != body.token:
+        return error_response(409, "StaleApprovalToken",
+                              f"The token does not belong to the approval deployment [{deployment_id}] is waiting "
+                              "for; reload the deployment and decide on its current approval.")
+    operator = _operator(req)
+    await client.raise_event(deployment_id, APPROVAL_EVENT, {
+        "token": body.token, "decision": decision, "decidedBy": operator, "comment": body.comment})
+    await _log_best_effort(deployment_id, f"Operator [{operator}] requested [{decision}]"
+                                          + (f": {body.comment}" if body.comment else ""))
+    return _accepted(req, deployment_id, decision)
+
+
+async def _resume(client: df.DurableOrchestrationClient, status: DurableOrchestrationStatus, wait_id: str | None,
+                  operator: str) -> None:
+    """The resume signal first, then the resume: the signal tells the orchestrator since when it was held
+    (a suspended instance's last update is its suspension), so its deadlines move by that much."""
+    paused_at = status.last_updated_time
+    if paused_at is not None:
+        await client.raise_event(status.instance_id, RESUMED_EVENT, {"pausedAt": iso_instant(paused_at)})
+    await client.resume(status.instance_id, f"resumed by {operator}")
+    if wait_id:
+        await _best_effort(client.resume(wait_id, f"resumed by {operator}"), wait_id, "resume")
+
+
 @bp.route(route="deployments/{id}/approve", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 @bp.durable_client_input(client_name="client")
 async def approve_deployment(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    return await _act(req, client, "approve")
+    return await _decide(req, client, "approve")
 
 
 @bp.route(route="deployments/{id}/reject", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 @bp.durable_client_input(client_name="client")
 async def reject_deployment(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    return await _act(req, client, "reject")
+    return await _decide(req, client, "reject")
+
+
+async def _abort(req: func.HttpRequest, client: df.DurableOrchestrationClient, action: str) -> func.HttpResponse:
+    """Any step may be aborted; the rollback that follows may not (it is what puts prod back)."""
+    deployment_id = req.route_params["id"]
+    found = await _instance(client, deployment_id)
+    if found is None:
+        return _not_found(deployment_id)
+    status, view, wait_id = found
+    if view["status"] in TERMINAL_STATUSES:
+        return _refused(deployment_id, action, view)
+    if view["phase"] == "Rollback":
+        return _refused(deployment_id, action, view, ": the rollback runs to its end")
+    operator = _operator(req)
+    await client.raise_event(deployment_id, ABORT_EVENT, {"requestedBy": operator})
+    if wait_id:  # the steady-state wait ends at once rather than at its deadline
+        await _best_effort(client.raise_event(wait_id, ABORT_EVENT, {"requestedBy": operator}), wait_id, "abort")
+    if status.runtime_status == Runtime.Suspended:  # a paused deployment is let go on, to roll back
+        await _resume(client, status, wait_id, operator)
+    await _log_best_effort(deployment_id, f"Operator [{operator}] requested [{action}]")
+    return _accepted(req, deployment_id, action)
+
+
+@bp.route(route="deployments/{id}/abort", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def abort_deployment(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    return await _abort(req, client, "abort")
 
 
 @bp.route(route="deployments/{id}/rollback", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 @bp.durable_client_input(client_name="client")
 async def rollback_deployment(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    return await _act(req, client, "rollback")
+    """Kept as an alias of `abort`: scripts written when it was the only operator action still work."""
+    return await _abort(req, client, "rollback")
+
+
+@bp.route(route="deployments/{id}/pause", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def pause_deployment(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """Durable's suspend: no further episode runs, so no Azure write starts and timers wait. The running
+    steady-state wait is suspended too. A rollback is not paused: it is what puts prod back."""
+    deployment_id = req.route_params["id"]
+    found = await _instance(client, deployment_id)
+    if found is None:
+        return _not_found(deployment_id)
+    status, view, wait_id = found
+    running = view["status"] in (DeploymentStatus.RUNNING, DeploymentStatus.AWAITING_APPROVAL)
+    if not running or status.runtime_status != Runtime.Running or view["phase"] == "Rollback":
+        return _refused(deployment_id, "pause", view)
+    operator = _operator(req)
+    await client.suspend(deployment_id, f"paused by {operator}")
+    if wait_id:
+        await _best_effort(client.suspend(wait_id, f"paused by {operator}"), wait_id, "suspend")
+    await _log_best_effort(deployment_id, f"Deployment paused by [{operator}]")
+    return _accepted(req, deployment_id, "pause")
+
+
+@bp.route(route="deployments/{id}/resume", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def resume_deployment(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    deployment_id = req.route_params["id"]
+    found = await _instance(client, deployment_id)
+    if found is None:
+        return _not_found(deployment_id)
+    status, view, wait_id = found
+    if status.runtime_status != Runtime.Suspended:
+        return _refused(deployment_id, "resume", view)
+    operator = _operator(req)
+    await _resume(client, status, wait_id, operator)
+    await _log_best_effort(deployment_id, f"Deployment resumed by [{operator}]")
+    return _accepted(req, deployment_id, "resume")

@@ -39,6 +39,8 @@ def deployment_view(status: DurableOrchestrationStatus, wait_status: DurableOrch
     elif runtime in (Runtime.Terminated, Runtime.Canceled):
         state["status"] = state["phase"] = DeploymentStatus.TERMINATED
         state["error"] = state.get("error") or (str(status.output) if status.output else None)
+    elif runtime == Runtime.Suspended:  # held by an operator (the pause route): the view says so
+        state["status"] = DeploymentStatus.PAUSED
     elif runtime == Runtime.Pending or not custom:
         state["status"] = DeploymentStatus.PENDING
     else:

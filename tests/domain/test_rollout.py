@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from domain.model import ScaleSetSummary
 from domain.rollout import (
     AutoscaleAttach,
     Done,
+    Pause,
     RestoreOldAutoscale,
     RestoreOldToProd,
     RetireNew,
     TagOldBlue,
+    accepted_approval,
     autoscale_attach_point,
+    paused_within,
     rollback_plan,
     version_order_skip,
 )
@@ -105,3 +110,39 @@ def test_versions_of_another_image_definition_are_not_compared():
 def test_a_scale_set_running_a_non_gallery_image_does_not_stop_an_event():
     marketplace = ScaleSetSummary("web__1", "id", "westus", {}, 2, image_id="Canonical:ubuntu:22_04-lts:latest")
     assert version_order_skip("eventgrid", IMAGE.format("web", "1.0.0"), marketplace) is None
+
+
+# -- operator actions -----------------------------------------------------------------------------
+
+T0 = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
+
+
+def at(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def test_only_the_part_of_each_pause_inside_the_window_moves_a_deadline():
+    pauses = (Pause(at(0), at(10)), Pause(at(20), at(25)), Pause(at(40), at(50)))
+    assert paused_within(pauses, at(5), at(45)) == timedelta(minutes=5 + 5 + 5)
+    assert paused_within(pauses, at(10), at(20)) == timedelta(0)
+    assert paused_within((), at(0), at(60)) == timedelta(0)
+
+
+@pytest.mark.parametrize("event", [
+    {"decision": "approve"},  # early, or raised with the durable system key: no token at all
+    {"decision": "approve", "token": "an-old-one"},
+    {"decision": "rollback", "token": "current"},
+    "approve",
+    None,
+])
+def test_an_approval_event_without_the_current_token_or_a_decision_decides_nothing(event):
+    assert accepted_approval(event, "current") is None
+
+
+def test_an_approval_event_with_the_current_token_decides_and_names_the_approver():
+    decided = accepted_approval({"decision": "reject", "token": "current", "decidedBy": "alice@contoso.com",
+                                 "comment": "not tonight"}, "current")
+    assert decided is not None
+    assert (decided.decision, decided.decided_by, decided.comment) == ("reject", "alice@contoso.com", "not tonight")
+    anonymous = accepted_approval({"decision": "approve", "token": "current"}, "current")
+    assert anonymous is not None and anonymous.decided_by == "function key"

@@ -13,6 +13,7 @@ def test_status_values_are_the_contract_ones():
         "Pending",
         "Running",
         "AwaitingApproval",
+        "Paused",
         "Succeeded",
         "Failed",
         "RolledBack",

@@ -222,12 +222,12 @@ def test_approval_decides_between_swap_and_rollback(api, arm_emulator, target, s
                                                               "onTimeout": "reject"}))
     waiting = api.wait(second, statuses={"AwaitingApproval"}, timeout=90)
     assert waiting["phase"] == "Approval"
-    assert api.act(second, action).status_code == 202
+    assert api.decide(second, action).status_code == 202
     view = api.wait(second)
     assert view["status"] == expected, api.log(second)
     serving = f"{NEW_NAME}__2" if expected == "Succeeded" else f"{NEW_NAME}__1"
     assert pool_member_scale_sets(arm_emulator, target, target.prod_pool) == {serving}
-    assert api.act(second, "approve").status_code == 409
+    assert api.decide(second, "approve").status_code == 409
 
 
 def test_approval_timeout_with_reject_rolls_back(api, arm_emulator, target, seeded):

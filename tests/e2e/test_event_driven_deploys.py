@@ -306,10 +306,10 @@ def test_a_busy_target_queues_the_new_version_behind_the_running_deployment(
     settle(1.0)
     assert api.get(second)["phase"] == "Queued" and api.get(first)["status"] == "AwaitingApproval"
 
-    assert api.act(first, "approve").status_code == 202
+    assert api.decide(first, "approve").status_code == 202
     assert api.wait(first)["status"] == "Succeeded", api.log(first)
     api.wait(second, statuses={"AwaitingApproval"}, timeout=60)
-    assert api.act(second, "approve").status_code == 202
+    assert api.decide(second, "approve").status_code == 202
     view = api.wait(second)
     assert view["status"] == "Succeeded" and view["revision"] == 2, api.log(second)
 

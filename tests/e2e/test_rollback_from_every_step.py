@@ -46,11 +46,13 @@ def running_old(api, arm_emulator, target, seeded) -> str:
 
 
 def assert_rolled_back(api, arm_emulator, emulator_admin, target, deployment, step, *, old=OLD, new=NEW,
-                       capacity=2, autoscale=True) -> dict:
+                       capacity=2, autoscale=True, error: str | None = None) -> dict:
+    """`error`: the exact error when the cause is not the step's own failure (an operator's abort)."""
     view = api.wait(deployment)
     log = api.log(deployment)
     assert view["status"] == "RolledBack", (view, log)
-    assert view["phase"] == "RolledBack" and view["error"].startswith(f"{step}: "), view
+    assert view["phase"] == "RolledBack", view
+    assert view["error"] == error if error is not None else view["error"].startswith(f"{step}: "), view
     statuses = {s["name"]: s["status"] for s in view["steps"]}
     assert statuses[step] == "Failed" and statuses["Rollback"] == "Succeeded", view["steps"]
     assert pool_member_scale_sets(arm_emulator, target, target.prod_pool) == {old}, log
@@ -170,7 +172,7 @@ def test_an_approved_deployment_swaps_at_the_tested_size_even_if_the_new_scale_s
     # approval waits (hours, in real life).
     compute_client(arm_emulator, target.subscription_id).virtual_machine_scale_sets.begin_update(
         target.resource_group, NEW, cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=1))).result()
-    assert api.act(second, "approve").status_code == 202
+    assert api.decide(second, "approve").status_code == 202
     view = api.wait(second)
     assert view["status"] == "Succeeded", (view, api.log(second))
     assert scale_set(arm_emulator, target, NEW).sku.capacity == 2
@@ -190,7 +192,8 @@ def test_rollback_during_the_delay_restores_an_old_scale_set_that_autoscale_shra
     compute_client(arm_emulator, target.subscription_id).virtual_machine_scale_sets.begin_update(
         target.resource_group, OLD, cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=1))).result()
     assert api.act(second, "rollback").status_code == 202
-    assert_rolled_back(api, arm_emulator, emulator_admin, target, second, "ScaleDownDelay")
+    assert_rolled_back(api, arm_emulator, emulator_admin, target, second, "ScaleDownDelay",
+                       error="Aborted by operator")
 
 
 def test_a_failed_downsize_of_the_old_scale_set_rolls_back(api, arm_emulator, emulator_admin, target, seeded,
@@ -246,7 +249,7 @@ def test_a_deployment_log_that_takes_no_more_lines_neither_fails_nor_rolls_back_
     logs = BlobServiceClient.from_connection_string(azurite.connection_string).get_container_client("deployment-logs")
     logs.upload_blob(f"{second}.log", b"no more appends\n", overwrite=True)
 
-    assert api.act(second, "approve").status_code == 202
+    assert api.decide(second, "approve").status_code == 202
     view = api.wait(second)
     assert view["status"] == "Succeeded", view
     assert pool_member_scale_sets(arm_emulator, target, target.prod_pool) == {NEW}

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from azure.durable_functions.models.Task import TaskState
+
 from domain.contracts import DeploymentInput, Source
 from orchestrators.bluegreen import BlueGreenDeployment
 
@@ -57,9 +59,15 @@ class Task:
     result: Any = None
     cancelled: bool = False
     version: str | None = None  # a sub-orchestration's explicit version
+    state: TaskState = TaskState.RUNNING
+    _is_scheduled: bool = True
 
     def cancel(self) -> None:
         self.cancelled = True
+
+    def resolve(self, value: Any) -> Task:
+        self.result, self.state = value, TaskState.SUCCEEDED
+        return self
 
 
 class FakeContext:
@@ -71,6 +79,11 @@ class FakeContext:
         self.current_utc_datetime = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
         self.custom_status: Any = None
         self.continued_with: Any = None
+        self.uuids_drawn = 0
+
+    def new_uuid(self) -> str:
+        self.uuids_drawn += 1
+        return f"token-{self.uuids_drawn}"
 
     def get_input(self) -> dict[str, Any]:
         return self._payload
@@ -147,11 +160,17 @@ class Azure:
         if task.kind == "timer":
             return None
         if task.kind == "any":
+            # An event that was raised wins; else the work raced (an activity, a wait), else the timer.
+            for candidate in task.payload:
+                if candidate.state is not TaskState.RUNNING:
+                    return candidate
             for candidate in task.payload:
                 if candidate.kind == "event" and candidate.name in self.events:
-                    candidate.result = self.events[candidate.name]
-                    return candidate
-            return next(c for c in task.payload if c.kind == "timer")
+                    return candidate.resolve(self.events[candidate.name])
+            work = next((c for c in task.payload if c.kind not in ("event", "timer")), None)
+            if work is not None:
+                return work.resolve(self(work))
+            return next(c for c in task.payload if c.kind == "timer").resolve(None)
         if task.name not in self.answers:
             return self.default(task)
         answer = self.answers[task.name]
@@ -190,3 +209,5 @@ def drive(flow: Any, context: FakeContext, azure: Callable[[Task], Any]) -> Any:
             value = azure(task)
         except Exception as exc:  # noqa: BLE001  (thrown into the orchestrator as the SDK does)
             error = exc
+        if isinstance(value, Task) and value.kind == "timer":  # a race the timer won
+            context.current_utc_datetime = max(context.current_utc_datetime, value.payload)

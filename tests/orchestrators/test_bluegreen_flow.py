@@ -36,7 +36,7 @@ def test_a_lock_that_cannot_be_released_does_not_turn_a_success_into_a_failure()
 
 def test_with_approval_the_new_autoscale_is_attached_after_the_approval_not_before_the_wait():
     # Attached before, it would scale the idle new scale set (stage pool, no load) in during the wait.
-    azure = Azure(autoscale=autoscale_of("web__1"), events={"approval": {"decision": "approve"}})
+    azure = Azure(autoscale=autoscale_of("web__1"), events={"approval": {"decision": "approve", "token": "token-1"}})
     outcome, _ = run(azure, approval={"required": True, "timeoutMinutes": 60})
     assert outcome["status"] == "Succeeded"
     order = [t.name for t in azure.calls if t.kind in ("activity", "any")]
@@ -83,9 +83,9 @@ def test_a_busy_target_fails_the_deployment_with_every_step_skipped():
 
 
 def test_an_operator_decision_is_logged_in_plain_words():
-    for decision, words in (("approve", "Deployment approved by operator"),
-                            ("reject", "Deployment rejected by operator")):
-        azure = Azure(events={"approval": {"decision": decision}})
+    for decision, words in (("approve", "Deployment approved by [function key]"),
+                            ("reject", "Deployment rejected by [function key]")):
+        azure = Azure(events={"approval": {"decision": decision, "token": "token-1"}})
         run(azure, approval={"required": True, "timeoutMinutes": 60})
         lines = [line for t in azure.activities("append_log") for line in t.payload["lines"]]
         assert words in lines
@@ -96,3 +96,32 @@ def test_the_old_scale_set_is_downsized_with_the_activity_saying_so():
     run(azure)
     downsize = [t.payload for t in azure.activities("resize_scale_set") if t.payload["name"] == "web__1"]
     assert downsize == [{**downsize[0], "capacity": 0, "downsizing_old": True}]
+
+
+def test_an_abort_before_anything_was_created_fails_the_deployment_and_creates_nothing():
+    azure = Azure(events={"abort": {}})
+    outcome, context = run(azure)
+    assert (outcome["status"], outcome["error"]) == ("Failed", "Aborted by operator")
+    assert azure.activities("create_scale_set") == [] and azure.activities("retire_scale_set") == []
+    assert {s["name"]: s["status"] for s in context.custom_status["steps"]}["Setup"] == "Failed"
+
+
+def test_an_approval_event_without_the_token_is_logged_ignored_and_the_timeout_decides():
+    azure = Azure(events={"approval": {"decision": "approve"}})
+    outcome, context = run(azure, approval={"required": True, "timeoutMinutes": 5, "onTimeout": "reject"})
+    assert outcome["status"] == "RolledBack" and "timed out" in outcome["error"]
+    lines = [line for t in azure.activities("append_log") for line in t.payload["lines"]]
+    assert "Ignored an approval event without the current approval token" in lines
+    approval = context.custom_status["approval"]
+    assert (approval["token"], approval["decision"], approval["decidedBy"]) == ("token-1", "reject", "timeout")
+    assert azure.activities("route_scale_set") == []  # never swapped in
+
+
+def test_an_approval_with_the_token_records_who_decided_and_why():
+    azure = Azure(events={"approval": {"decision": "approve", "token": "token-1", "decidedBy": "alice@contoso.com",
+                                       "comment": "go"}})
+    outcome, context = run(azure, approval={"required": True, "timeoutMinutes": 60})
+    assert outcome["status"] == "Succeeded"
+    approval = context.custom_status["approval"]
+    assert (approval["decision"], approval["decidedBy"], approval["comment"]) == ("approve", "alice@contoso.com", "go")
+    assert approval["decidedAt"] is not None and approval["timeoutAt"] > approval["requestedAt"]

@@ -50,6 +50,16 @@ class DeployerApi:
     def act(self, deployment_id: str, action: str) -> httpx.Response:
         return self.http.post(f"/api/deployments/{deployment_id}/{action}")
 
+    def decide(self, deployment_id: str, action: str, *, token: str | None = None, comment: str | None = None,
+               headers: dict[str, str] | None = None) -> httpx.Response:
+        """approve/reject, with the token of the approval the deployment shows now unless one is given."""
+        if token is None:
+            token = (self.get(deployment_id).get("approval") or {}).get("token") or "no-approval"
+        body: dict[str, Any] = {"token": token}
+        if comment is not None:
+            body["comment"] = comment
+        return self.http.post(f"/api/deployments/{deployment_id}/{action}", json=body, headers=headers or {})
+
     def wait(self, deployment_id: str, *, statuses: set[str] = TERMINAL, phase: str | None = None,
              timeout: float = 120.0) -> dict[str, Any]:
         """Poll until the deployment reaches one of `statuses` (or `phase`); fail loudly on timeout."""

@@ -59,3 +59,8 @@ def test_a_pending_orchestration_without_custom_status_is_pending_and_reads_its_
 def test_timestamps_use_the_steps_format_utc_with_a_z():
     view = deployment_view(status("Running", RUNNING_CUSTOM))
     assert view["createdAt"] == "2026-11-26T05:00:00.000000Z" and view["updatedAt"] == "2026-11-26T05:03:00.000000Z"
+
+
+def test_a_suspended_deployment_is_paused_where_it_stopped():
+    view = deployment_view(status("Suspended", RUNNING_CUSTOM))
+    assert (view["status"], view["phase"]) == ("Paused", "Upgrade")
