@@ -56,6 +56,14 @@ DESCRIPTIONS = {
                              "instant rollback.",
     "userData": f"Base64 user data set on the new scale set, at most {defaults.USER_DATA_MAX_ENCODED_CHARS} "
                 "base64 characters.",
+    "adminPassword": "For a base that logs in with a password (Windows, or Linux with password login), whose "
+                     "password Azure never returns: [Admin password](#admin-password).",
+    "notifications": "Webhooks told of every status change: [Notifications](#notifications).",
+    "keyVaultSecretId": "`https://<vault>.vault.azure.net/secrets/<name>[/<version>]`. Read with the app's "
+                        "identity just before the create; never logged, never in history or status.",
+    "webhooks": "1 to 5 URLs, `https` (plain `http` only to a loopback address). Each gets a CloudEvents 1.0 "
+                "event signed `X-Signature-256: sha256=<HMAC-SHA256 of the body>` with the app setting "
+                "`WEBHOOK_SIGNING_KEY` (without it such a deployment is refused); see docs/notifications.md.",
     "image": "Resource id of a Compute Gallery image version "
              "(`/subscriptions/.../galleries/<g>/images/<i>/versions/<v>`).",
     "imageDefinition": "Resource id of the gallery image definition whose new versions this profile deploys.",
@@ -82,6 +90,8 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("Same as running instances", spec.SameAsRunningInstances, "`instances` with `mode` `sameAsRunning`."),
     ("Upgrade", spec.UpgradeSpec, "`upgrade`."),
     ("Approval", spec.ApprovalSpec, "`approval`."),
+    ("Admin password", spec.KeyVaultSecretRef, "`adminPassword`."),
+    ("Notifications", spec.NotificationsSpec, "`notifications`."),
 ]
 
 
@@ -94,6 +104,8 @@ def _type_name(annotation: Any) -> str:
     if origin in (typing.Union, types.UnionType):
         parts = [_type_name(a) for a in typing.get_args(annotation) if a is not type(None)]
         return " \\| ".join(parts)
+    if origin is list:
+        return f"list of {_type_name(typing.get_args(annotation)[0])}"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return f"object ({annotation.__name__})"
     return {str: "string", int: "integer", bool: "boolean"}.get(annotation, str(annotation))

@@ -309,8 +309,10 @@ def _validation_response(exc: ValidationError) -> func.HttpResponse:
 async def _instance(client: df.DurableOrchestrationClient, deployment_id: str
                     ) -> tuple[DurableOrchestrationStatus, dict, str | None] | None:
     """The deployment's durable status, its view, and the steady-state wait it runs now (if any)."""
+    if not is_instance_id(deployment_id):
+        return None
     status = await client.get_status(deployment_id, show_input=True)
-    if not status or status.name != ORCHESTRATOR_NAME:
+    if not status or status.name not in DEPLOYMENT_ORCHESTRATIONS:
         return None
     custom = status.custom_status if isinstance(status.custom_status, dict) else {}
     wait_id = custom.get("waitInstanceId") or None

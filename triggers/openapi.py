@@ -20,6 +20,7 @@ from pydantic.json_schema import models_json_schema
 from domain.spec import DeploymentSpec, ProfileSpec
 from domain.steps import DeploymentStatus
 from domain.view import DeploymentView
+from triggers.deployments import ApprovalRequest
 from triggers.http import MAX_BODY_BYTES, MAX_JSON_DEPTH, json_response
 
 bp = df.Blueprint()
@@ -191,11 +192,16 @@ OPERATIONS: tuple[Operation, ...] = (
                           Parameter("resourceGroup", "the resource group (required)")), tags=("targets",)),
     Operation("GET", "deployments/{id}", "Read a deployment", responses={200: DeploymentView, 404: ErrorResponse}),
     Operation("GET", "deployments/{id}/log", "Read a deployment's log", responses={200: "text", 404: ErrorResponse}),
+    *(Operation("POST", f"deployments/{{id}}/{action}", summary, request=ApprovalRequest,
+                responses={202: ActionAccepted, **_BODY_REFUSALS, 404: ErrorResponse, 409: ErrorResponse})
+      for action, summary in (("approve", "Approve the approval the deployment waits for (its current token)"),
+                              ("reject", "Reject the approval the deployment waits for (its current token)"))),
     *(Operation("POST", f"deployments/{{id}}/{action}", summary,
                 responses={202: ActionAccepted, 404: ErrorResponse, 409: ErrorResponse})
-      for action, summary in (("approve", "Approve a deployment awaiting approval"),
-                              ("reject", "Reject a deployment awaiting approval"),
-                              ("rollback", "Roll a deployment back (awaiting approval or in the scale-down delay)"))),
+      for action, summary in (("abort", "Stop a deployment at any step and roll it back"),
+                              ("rollback", "Alias of abort"),
+                              ("pause", "Hold a deployment where it is: no further Azure write"),
+                              ("resume", "Go on with a paused deployment"))),
     Operation("POST", "deployments/{id}/undo",
               "Undo a succeeded deployment: a deployment of kind undo that brings the replaced scale set back",
               responses={202: DeploymentAccepted, 404: ErrorResponse, 409: DeploymentConflict}),

@@ -26,7 +26,7 @@ from triggers.deployments import (
     notifications_refusal,
     spec_error_response,
 )
-from triggers.http import error_response
+from triggers.http import error_response, is_instance_id
 from triggers.views import _decoded, deployment_view
 
 bp = df.Blueprint()
@@ -48,7 +48,8 @@ def _refused(reason: str, **extra: str) -> func.HttpResponse:
 @bp.durable_client_input(client_name="client")
 async def undo_deployment_request(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     undone_id = req.route_params["id"]
-    status = await client.get_status(undone_id, show_input=True)
+    # An id no deployment can have never reaches the durable client (it does not encode ids in its URLs).
+    status = await client.get_status(undone_id, show_input=True) if is_instance_id(undone_id) else None
     if not status or status.name not in DEPLOYMENT_ORCHESTRATIONS:
         return error_response(404, "DeploymentNotFound", f"Deployment [{undone_id}] was not found.")
     candidate = _with_record(status)

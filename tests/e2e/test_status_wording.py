@@ -27,8 +27,8 @@ def test_a_terminated_deployment_shows_its_running_step_terminated_in_the_view_a
     view = api.wait(deployment["id"])
     steps = {step["name"]: step["status"] for step in view["steps"]}
     assert view["status"] == "Terminated"
-    assert steps == {"Setup": "Succeeded", "Upgrade": "Succeeded", "Approval": "Terminated", "Swap": "Skipped",
-                     "Downsize": "Skipped"}
+    assert steps == {"Setup": "Succeeded", "Upgrade": "Succeeded", "Approval": "Terminated", "Rescale": "Skipped",
+                     "Swap": "Skipped", "Downsize": "Skipped"}
     log = api.log(deployment["id"])
     assert "Deployment terminated through the Durable API during step [Approval]" in log
     assert log.count("Deployment terminated") == 1 == api.log(deployment["id"]).count("Deployment terminated")

@@ -27,6 +27,7 @@ def seed_harness_lineage(arm_emulator, target, image_id: str) -> None:
             tags={HARNESS_REVISION: f"{HARNESS_INFRA}__{revision}", BG_VERSION: colour, CREATED: created,
                   "Name": f"legacy__{revision}"})
         body.virtual_machine_profile.storage_profile.image_reference = cm.ImageReference(id=image_id)
+        body.virtual_machine_profile.os_profile.require_guest_provision_signal = None  # a GET's, refused in a PUT
         compute.virtual_machine_scale_sets.begin_create_or_update(
             target.resource_group, f"legacy__{revision}", body).result()
 
@@ -68,7 +69,7 @@ def test_targets_show_every_lineage_what_serves_prod_and_the_running_deployment(
     # the new scale set is sized but still in the stage pool: prod is served by the one before it
     assert lineages[ours["infrastructureId"]]["liveVmss"] == f"{NEW_NAME}__2"
     assert lineages[HARNESS_INFRA]["runningDeployment"] is None
-    assert api.act(running, "reject").status_code == 202
+    assert api.decide(running, "reject").status_code == 202
     api.wait(running)
 
 

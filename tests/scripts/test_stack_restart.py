@@ -61,7 +61,7 @@ def test_down_and_up_mid_deployment_keeps_every_scale_set_and_deployment(local_s
     assert scale_sets(api) == before
     listed = {d["id"]: d["status"] for d in api.http.get("/api/deployments").json()["value"]}
     assert listed == {first: "Succeeded", second: "AwaitingApproval"}
-    assert api.act(second, "approve").status_code == 202
+    assert api.decide(second, "approve").status_code == 202
     view = api.wait(second)
     assert view["status"] == "Succeeded", api.log(second)
     assert scale_sets(api) == {"web__2": 2, "web__1": 0}

@@ -31,6 +31,7 @@ def test_a_restart_in_the_same_state_dir_keeps_every_resource_and_settles_what_w
                                          virtual_machine_profile=base.virtual_machine_profile, tags={"kept": "yes"})
         body.virtual_machine_profile.network_profile.network_interface_configurations[0].ip_configurations[0] \
             .load_balancer_backend_address_pools = [cm.SubResource(id=target.pool_id(target.prod_pool))]
+        body.virtual_machine_profile.os_profile.require_guest_provision_signal = None  # a GET's, refused in a PUT
         compute.virtual_machine_scale_sets.begin_create_or_update(target.resource_group, "web__1", body).result()
         created = compute.virtual_machine_scale_sets.get(target.resource_group, "web__1").time_created
     finally:
