@@ -319,10 +319,15 @@ def test_no_route_answers_5xx_to_a_huge_or_deep_body_it_does_not_read(api):
                 "/api/profiles/web"):
         for body in (deep, b"x" * (3 * MAX_BODY_BYTES)):
             assert api.http.request("GET", url, content=body).status_code < 500, url
-    for action in ("approve", "reject", "rollback"):
+    for action in ("abort", "rollback", "pause", "resume"):  # they read no body: the unknown id decides
         response = api.http.post(f"/api/deployments/{uuid.uuid4().hex}/{action}", content=deep)
         assert response.status_code == 404
         assert_error_envelope(response, action)
+    for action in ("approve", "reject"):  # they read {"token","comment"}: the body is refused before parsing
+        for headers, status in (({}, 415), ({"content-type": "application/json"}, 400)):
+            response = api.http.post(f"/api/deployments/{uuid.uuid4().hex}/{action}", content=deep, headers=headers)
+            assert response.status_code == status, (action, headers, response.text)
+            assert_error_envelope(response, action)
 
 
 # --- Event Grid deliveries -----------------------------------------------------------------------------
