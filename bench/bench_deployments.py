@@ -21,8 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from arm_emulator.compute.models import MODEL_PATCH_SECONDS, UPGRADE_SECONDS
-from bench.common import (counts_by_kind, is_write, local_stack, parse_instant, spec_for, target,
-                          write_result)
+from bench.common import counts_by_kind, is_write, local_stack, parse_instant, spec_for, target, write_result
 
 SIZES = (2, 20, 100)
 TIME_SCALE = 0.05
