@@ -226,7 +226,7 @@ def run(orchestrations: int = 100, activities: int = 5, timeout: float = 300) ->
 
 
 def table(result: dict) -> Table:
-    t = Table(title=f"devhost throughput: {result['orchestrations']} concurrent orchestrations x "
+    t = Table(title=f"5. devhost throughput: {result['orchestrations']} concurrent orchestrations x "
                     f"{result['activities']}-activity chain (host.json: {result['max_orchestrators']} "
                     f"orchestrator / {result['max_activities']} activity slots)")
     t.add_column("metric")

@@ -24,6 +24,7 @@ from triggers.eventgrid import FUNCTION_NAME, deployment_instance_id
 TIME_SCALE = 0.1
 FLEETS = (1, 10, 30)
 GOAL = 1.5
+TERMINAL = ("Succeeded", "Failed", "RolledBack", "Terminated")
 
 
 def _is_poll(request: dict) -> bool:
@@ -57,8 +58,7 @@ def round_of(ls, size: int, timeout: float) -> dict:
             if deployment_id in views:
                 continue
             response = ls.api.http.get(f"/api/deployments/{deployment_id}")
-            if response.status_code == 200 and response.json()["status"] in ("Succeeded", "Failed", "RolledBack",
-                                                                              "Canceled", "Cancelled"):
+            if response.status_code == 200 and response.json()["status"] in TERMINAL:
                 views[deployment_id] = response.json()
         time.sleep(0.5)
     wall = time.monotonic() - started
