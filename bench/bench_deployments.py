@@ -61,6 +61,7 @@ def deploy(ls, spec: dict, resource_group: str) -> dict:
         "operationPolls": len(polls),
         "throttled": sum(1 for r in requests if r["status"] == 429),
         "byKind": dict(sorted(counts_by_kind(counted).items())),
+        "writesByKind": dict(sorted(counts_by_kind([r for r in counted if is_write(r)]).items())),
     }
 
 
