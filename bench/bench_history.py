@@ -36,6 +36,7 @@ MAX_EVENTS = 200
 EXECUTION_STARTED, EXECUTION_COMPLETED, TASK_SCHEDULED, TASK_COMPLETED = 0, 1, 4, 5
 TIMER_CREATED, TIMER_FIRED, ORCHESTRATOR_STARTED, ORCHESTRATOR_COMPLETED = 10, 11, 12, 13
 CALL_ACTIVITY, CALL_ACTIVITY_WITH_RETRY, CONTINUE_AS_NEW, CREATE_TIMER = 0, 1, 4, 5
+# a wait for an external event (the operator's abort) is never answered here: nobody aborts
 
 NOT_STEADY = InstanceCounts(total=2, provisioned=1, healthy=1, latest_model=2, health_reported=2).to_json()
 
@@ -69,7 +70,8 @@ def run_generation(payload: str, now: datetime) -> tuple[dict | None, str | None
     """One execution until it completes or continues as new: (output, next input, clock, events, replays, cpu)."""
     history = [_event(ORCHESTRATOR_STARTED, now), _event(EXECUTION_STARTED, now, Name="steady_state_wait", Version="",
                                                          Input=payload)]
-    scheduled = 0
+    scheduled = 0  # event ids handed out: activities and timers (waits for external events take none)
+    handled = 0  # actions of the replay's list already turned into history
     replays = 0
     cpu = 0.0
     while True:
@@ -84,7 +86,8 @@ def run_generation(payload: str, now: datetime) -> tuple[dict | None, str | None
             event["IsPlayed"] = True
         actions = _flatten(state.get("actions"))
         pending = None
-        for action in actions[scheduled:]:
+        for action in actions[handled:]:
+            handled += 1
             kind = action["actionType"]
             if kind in (CALL_ACTIVITY, CALL_ACTIVITY_WITH_RETRY):
                 history.append(_event(TASK_SCHEDULED, now, EventId=scheduled, Name=action["functionName"],
