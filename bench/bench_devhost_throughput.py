@@ -126,6 +126,62 @@ async def _drive(url: str, orchestrations: int, prefix: str, timeout: float) -> 
     raise TimeoutError(f"{orchestrations} orchestrations did not complete within {timeout}s")
 
 
+def replays_of(history: list[dict]) -> list[list[dict]]:
+    """The contexts devhost handed the SDK for one orchestration: before each OrchestratorStarted, what
+    was already there is played; the events up to the orchestrator's own actions are new."""
+    contexts = []
+    starts = [i for i, e in enumerate(history) if e["EventType"] == ORCHESTRATOR_STARTED]
+    for k in starts:
+        m = k + 1
+        while m < len(history) and history[m]["EventType"] not in ACTION_EVENTS:
+            m += 1
+        played = [{**_public(e), "IsPlayed": True} for e in history[:k]]
+        new = [{**_public(e), "IsPlayed": False} for e in history[k:m]]
+        contexts.append(played + new)
+    return contexts
+
+
+def _public(event: dict) -> dict:
+    return {k: v for k, v in event.items() if not k.startswith("_")}
+
+
+def sdk_replay_cpu(app_dir: Path, database: Path) -> tuple[float, int]:
+    """CPU seconds the Durable SDK alone spends replaying the same histories, in this process."""
+    import sqlite3
+
+    from devhost.functions import load_app
+
+    orchestrator = load_app(app_dir).orchestrators["chain"].func
+    db = sqlite3.connect(str(database))
+    rows = db.execute("SELECT instance_id, event FROM history ORDER BY instance_id, seq").fetchall()
+    inputs = dict(db.execute("SELECT instance_id, input FROM instances").fetchall()) if _has_column(
+        db, "instances", "input") else {}
+    db.close()
+    histories: dict[str, list[dict]] = {}
+    for iid, event in rows:
+        histories.setdefault(iid, []).append(json.loads(event))
+    payloads = []
+    for iid, history in histories.items():
+        started = next((e for e in history if e["EventType"] == 0), {})
+        for context in replays_of(history):
+            payloads.append(json.dumps({"history": context, "instanceId": iid, "isReplaying": len(context) > 1,
+                                        "parentInstanceId": None, "input": started.get("Input", inputs.get(iid)),
+                                        "upperSchemaVersion": 2, "upperSchemaVersionNew": 3}))
+    cpu0 = time.process_time()
+    for payload in payloads:
+        orchestrator(payload)
+    return time.process_time() - cpu0, len(payloads)
+
+
+def _has_column(db, table: str, column: str) -> bool:
+    return any(row[1] == column for row in db.execute(f"PRAGMA table_info({table})"))
+
+
+ORCHESTRATOR_STARTED = 12
+# what an orchestrator's execution appends after its new events: its actions and their end
+ACTION_EVENTS = {1, 4, 7, 10, 13, 16}
+
+
 def run(orchestrations: int = 100, activities: int = 5, timeout: float = 300) -> dict:
     with tempfile.TemporaryDirectory(prefix="devhost-bench-") as tmp:
         tmp_path = Path(tmp)
@@ -145,6 +201,7 @@ def run(orchestrations: int = 100, activities: int = 5, timeout: float = 300) ->
             stats = httpx.get(f"{host.url}/admin/devhost/stats", params={"code": KEY}).json()
         finally:
             host.stop()
+        sdk_cpu, sdk_replays = sdk_replay_cpu(app_dir, tmp_path / "state" / "durable.sqlite")
     cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
     work_items = stats["workItems"]
     durable = _host_json().get("extensions", {}).get("durableTask", {})
@@ -158,13 +215,18 @@ def run(orchestrations: int = 100, activities: int = 5, timeout: float = 300) ->
         "work_items_per_s": work_items / elapsed if elapsed else float("inf"),
         "cpu_s": cpu,
         "peak_rss_mib": mem.peak / (1024 * 1024),
+        "cpu_per_work_item_ms": cpu / work_items * 1000,
+        "sdk_replays": sdk_replays,
+        "sdk_replay_cpu_s": sdk_cpu,
+        "sdk_cpu_per_replay_ms": sdk_cpu / sdk_replays * 1000 if sdk_replays else None,
+        "host_overhead_ratio": cpu / sdk_cpu if sdk_cpu else None,
         "max_activities": durable.get("maxConcurrentActivityFunctions"),
         "max_orchestrators": durable.get("maxConcurrentOrchestratorFunctions"),
     }
 
 
 def table(result: dict) -> Table:
-    t = Table(title=f"devhost throughput: {result['orchestrations']} concurrent orchestrations x "
+    t = Table(title=f"5. devhost throughput: {result['orchestrations']} concurrent orchestrations x "
                     f"{result['activities']}-activity chain (host.json: {result['max_orchestrators']} "
                     f"orchestrator / {result['max_activities']} activity slots)")
     t.add_column("metric")
@@ -177,16 +239,23 @@ def table(result: dict) -> Table:
     t.add_row("wall time", f"{result['elapsed_s']:.2f} s", "", "")
     t.add_row("CPU time", f"{result['cpu_s']:.2f} s", "", "")
     t.add_row("peak memory (RSS)", f"{result['peak_rss_mib']:.0f} MiB", "", "")
+    t.add_row("CPU per work item", f"{result['cpu_per_work_item_ms']:.2f} ms", "", "")
+    t.add_row("Durable SDK's own replay, same histories", f"{result['sdk_cpu_per_replay_ms']:.2f} ms per replay "
+              f"({result['sdk_replays']:,} replays, {result['sdk_replay_cpu_s']:.2f} s)", "", "")
+    t.add_row("host overhead (devhost CPU / SDK replay CPU)", f"{result['host_overhead_ratio']:.1f}x", "", "")
     return t
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orchestrations", type=int, default=100)
+    parser.add_argument("--orchestrations", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--activities", type=int, default=5)
     args = parser.parse_args(argv)
-    result = run(args.orchestrations, args.activities)
-    Console(width=max(Console().width, 120)).print(table(result))
+    results = {str(n): run(n, args.activities) for n in args.orchestrations}
+    from bench.common import write_result
+    write_result("devhost_throughput", 1.0, results)
+    for result in results.values():
+        Console(width=max(Console().width, 120)).print(table(result))
     return 0
 
 
