@@ -312,9 +312,11 @@ class LegacyApprovalRequest(ApprovalRequest):
 
 
 def _takes_operator_actions(status: DurableOrchestrationStatus) -> bool:
-    """Version 3 on: abort at any step, approvals with a token, pauses that move deadlines."""
+    """Version 3 on: abort at any step, approvals with a token, pauses that move deadlines. An instance
+    that has not run yet has no custom status: it was created by this release (version 3) or will
+    ignore the signal, as it would have before."""
     custom = status.custom_status if isinstance(status.custom_status, dict) else {}
-    return custom.get(OPERATOR_ACTIONS_KEY) is True
+    return not custom or custom.get(OPERATOR_ACTIONS_KEY) is True
 
 
 def _validation_response(exc: ValidationError) -> func.HttpResponse:
