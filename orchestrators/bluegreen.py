@@ -84,6 +84,10 @@ VERDICTS = {"approve": "approved", "reject": "rejected"}
 ABORT_EVENT = "abort"
 RESUMED_EVENT = "resumed"
 APPROVAL_EVENT = "approval"
+LEGACY_ROLLBACK_EVENT = "rollback"  # versions 1 and 2: ends the scale-down delay with a rollback
+# In the custom status: whether this instance listens for the operator signals above (orchestration
+# version 3 on); the API raises the events of versions 1 and 2 to an instance without it.
+OPERATOR_ACTIONS_KEY = "operatorActions"
 
 Step = Callable[[], Generator[Any, Any, None]]
 
@@ -194,7 +198,7 @@ class BlueGreenDeployment:
     def publish(self, **changes: Any) -> None:
         if changes:
             self.view = self.view.model_copy(update=changes)
-        self.ctx.set_custom_status(self.view.to_status())
+        self.ctx.set_custom_status({**self.view.to_status(), OPERATOR_ACTIONS_KEY: self.flow.operator_actions})
 
     def call(self, request: Any, retry: bool = True):
         """Call the activity `request` is the input of."""
@@ -222,7 +226,10 @@ class BlueGreenDeployment:
         self.mark(name, StepStatus.RUNNING)
         self.publish(phase=name)
         try:
-            yield from self.guarded_body(body)
+            if self.flow.operator_actions:
+                yield from self.guarded_body(body)
+            else:  # versions 1 and 2 wait for each task alone: their histories have no races
+                yield from body()
         except Aborted:
             self.mark(name, StepStatus.FAILED)
             self.publish()
@@ -309,8 +316,10 @@ class BlueGreenDeployment:
 
     def settle_signals(self):
         """Let signals that arrived with the task just completed be seen before a deadline is judged:
-        the resume signal is raised after the timer that fired while the deployment was paused."""
-        yield self.ctx.create_timer(self.now())
+        the resume signal is raised after the timer that fired while the deployment was paused.
+        Versions 1 and 2 have no signals (and no such timer in their histories)."""
+        if self.flow.operator_actions:
+            yield self.ctx.create_timer(self.now())
 
     def held_since(self, start: datetime) -> timedelta:
         return paused_within(self.pauses, start, self.now())
@@ -363,8 +372,12 @@ class BlueGreenDeployment:
             if not self.input.queue_when_busy or self.now() >= give_up:
                 raise TargetBusy(result.get("holder"))
             self.publish(phase="Queued", status=DeploymentStatus.PENDING)
+            retry_at = self.ctx.create_timer(self.now() + timedelta(seconds=BUSY_RETRY_SECONDS))
+            if not self.flow.operator_actions:
+                yield retry_at
+                continue
             try:
-                yield from self.guarded(self.ctx.create_timer(self.now() + timedelta(seconds=BUSY_RETRY_SECONDS)))
+                yield from self.guarded(retry_at)
             except Aborted:
                 raise AbortedWhileQueued() from None
             self.publish(status=DeploymentStatus.RUNNING)
@@ -483,6 +496,13 @@ class BlueGreenDeployment:
         """Wait for steady state in a sub-orchestration; a wait that timed out while the deployment
         was paused goes on for as long as it was paused."""
         started = self.now()
+        if not self.flow.operator_actions:  # versions 1 and 2: one wait, its deadline fixed
+            reason = yield from self.wait_steady_until(
+                started + timedelta(minutes=self.spec.steady_state_timeout_minutes), step, name, target,
+                require_latest_model, at_least_target)
+            if reason is not None:
+                raise StepFailed(step, reason)
+            return
         while True:
             deadline = started + timedelta(minutes=self.spec.steady_state_timeout_minutes) + self.held_since(started)
             result = yield from self.wait_steady_until(deadline, step, name, target, require_latest_model,
@@ -524,6 +544,9 @@ class BlueGreenDeployment:
         time the deployment was paused."""
         approval = self.spec.approval
         assert approval is not None
+        if not self.flow.operator_actions:
+            yield from self.approval_without_token()
+            return
         token = self.ctx.new_uuid()
         requested = self.now()
         timeout = timedelta(minutes=approval.timeout_minutes)
@@ -564,6 +587,30 @@ class BlueGreenDeployment:
         if verdict != "approve":
             raise StepFailed(S.APPROVAL, reason)
 
+    def approval_without_token(self):
+        """Versions 1 and 2: the first `approval` event decides (`decision` approve, else a rollback);
+        triggers/deployments.py raises it without a token to an instance of these versions."""
+        approval = self.spec.approval
+        assert approval is not None
+        self.publish(status=DeploymentStatus.AWAITING_APPROVAL)
+        yield self.log(f"Waiting up to {approval.timeout_minutes} minute(s) for approval of [{self.new_name}]")
+        deadline = self.ctx.create_timer(self.now() + timedelta(minutes=approval.timeout_minutes))
+        decision = self.ctx.wait_for_external_event(APPROVAL_EVENT)
+        winner = yield self.ctx.task_any([decision, deadline])
+        if winner == decision:
+            deadline.cancel()
+            data = _event_data(decision.result)
+            verdict = (data or {}).get("decision", "reject") if isinstance(data, dict) else str(data or "reject")
+            reason = f"Deployment {VERDICTS[verdict]} by operator" if verdict in VERDICTS else \
+                f"Rollback requested by operator ({verdict})"
+        else:
+            verdict = approval.on_timeout
+            reason = f"Approval timed out after {approval.timeout_minutes} minute(s); onTimeout={verdict}"
+        self.publish(status=DeploymentStatus.RUNNING)
+        yield self.log(reason)
+        if verdict != "approve":
+            raise StepFailed(S.APPROVAL, reason)
+
     # -- Swap -------------------------------------------------------------------------------
 
     def rescale(self, step: str = S.RESCALE):
@@ -596,8 +643,16 @@ class BlueGreenDeployment:
             yield self.log("No old Virtual Machine Scale Set serves prod: no scale-down delay")
             return
         yield self.log(f"Keeping old Virtual Machine Scale Set at full size for {delay} second(s) before scale down")
-        # An operator's abort (or its `rollback` alias) ends the delay with a rollback: see `guarded`.
-        yield self.ctx.create_timer(self.now() + timedelta(seconds=delay))
+        timer = self.ctx.create_timer(self.now() + timedelta(seconds=delay))
+        if self.flow.operator_actions:
+            # An operator's abort (or its `rollback` alias) ends the delay with a rollback: see `guarded`.
+            yield timer
+            return
+        rollback = self.ctx.wait_for_external_event(LEGACY_ROLLBACK_EVENT)
+        winner = yield self.ctx.task_any([timer, rollback])
+        if winner == rollback:
+            timer.cancel()
+            raise StepFailed(S.SCALE_DOWN_DELAY, "Rollback requested by operator during scale-down delay")
 
     def downsize(self):
         if self.old is None or self.old.capacity == 0:

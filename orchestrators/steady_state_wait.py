@@ -17,6 +17,7 @@ from domain.model import InstanceCounts
 from domain.rollout import ABORTED_BY_OPERATOR
 from domain.steady_state import describe, is_steady
 from domain.view import CapacityView, parse_instant, utc
+from orchestrators.versions import wait_is_abortable
 
 bp = df.Blueprint()
 
@@ -36,6 +37,8 @@ def wait_result(steady: bool, counts: InstanceCounts, reason: str | None, timed_
 
 def wait_until_steady(context: df.DurableOrchestrationContext):
     request = WaitInput.from_json(context.get_input())
+    # Version 1 (and waits started before versions) only sleeps: racing its timer would not replay.
+    abortable = wait_is_abortable(context.version)
     deadline = parse_instant(request.deadline)
     polls = request.polls_done
     aborted = None
@@ -54,12 +57,15 @@ def wait_until_steady(context: df.DurableOrchestrationContext):
         if now >= deadline:
             return wait_result(False, counts, f"Timed out waiting for [{request.name}] to be {request.purpose}: "
                                               f"{describe(counts, request.target)}", timed_out=True)
-        if aborted is None:
-            aborted = context.wait_for_external_event(ABORT_EVENT)
         poll = context.create_timer(min(now + timedelta(seconds=request.poll_interval_seconds), deadline))
-        if (yield context.task_any([poll, aborted])) is aborted:
-            poll.cancel()
-            return wait_result(False, counts, ABORTED_BY_OPERATOR)
+        if not abortable:
+            yield poll
+        else:
+            if aborted is None:
+                aborted = context.wait_for_external_event(ABORT_EVENT)
+            if (yield context.task_any([poll, aborted])) is aborted:
+                poll.cancel()
+                return wait_result(False, counts, ABORTED_BY_OPERATOR)
         polls += 1
         if polls % POLLS_PER_GENERATION == 0:
             context.continue_as_new(WaitInput(**{**request.to_json(), "polls_done": polls}).to_json())

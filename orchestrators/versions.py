@@ -25,6 +25,11 @@ class FlowVersion:
 
     plan: Callable[[DeploymentSpec], list[str]]  # its steps, in order: each a key of `step_table()`
     wait_version: str  # the explicit version of the steady_state_wait sub-orchestrations it starts
+    # Version 3: every awaited task raced with the operator's `abort` and `resumed` events, deadlines judged
+    # after a zero-length timer and moved by pauses, approvals that need the token drawn for them, and an
+    # abort (not the `rollback` event) ending the scale-down delay. Versions 1 and 2 keep the approval
+    # without a token and the scale-down delay's `rollback` event (triggers/deployments.py raises them).
+    operator_actions: bool = False
 
 
 def rescale_as_its_own_step(spec: DeploymentSpec) -> list[str]:
@@ -40,6 +45,7 @@ def rescale_as_its_own_step(spec: DeploymentSpec) -> list[str]:
 
 VERSION_1 = FlowVersion(plan=plan_steps, wait_version="1")
 VERSION_2 = FlowVersion(plan=rescale_as_its_own_step, wait_version="1")
+VERSION_3 = FlowVersion(plan=rescale_as_its_own_step, wait_version="2", operator_actions=True)
 
 # Keys are `context.version`: None is an instance started before host.json had a defaultVersion
 # (the flow of version 1). The newest key is host.json's defaultVersion (tests/orchestrators/test_versions.py).
@@ -47,7 +53,19 @@ FLOWS: dict[str | None, FlowVersion] = {
     None: VERSION_1,
     "1": VERSION_1,
     "2": VERSION_2,
+    "3": VERSION_3,
 }
+
+# The steady_state_wait's own versions (its `context.version`, the `wait_version` above): from "2" on a
+# poll timer is raced with the operator's `abort` event; None and "1" only sleep.
+WAIT_VERSIONS: tuple[str | None, ...] = (None, "1", "2")
+ABORTABLE_WAIT_VERSIONS: frozenset[str | None] = frozenset({"2"})
+
+
+def wait_is_abortable(version: str | None) -> bool:
+    if version not in WAIT_VERSIONS:
+        raise UnsupportedVersion(version)
+    return version in ABORTABLE_WAIT_VERSIONS
 
 
 class UnsupportedVersion(Exception):

@@ -287,6 +287,11 @@ async def get_deployment_log(req: func.HttpRequest, client: df.DurableOrchestrat
 
 # The events the orchestrator listens for (orchestrators/bluegreen.py).
 APPROVAL_EVENT, ABORT_EVENT, RESUMED_EVENT = "approval", "abort", "resumed"
+# Instances of orchestration versions 1 and 2 (started before version 3, orchestrators/versions.py) know
+# only an `approval` event with a `decision` (approve, reject, anything else rolls back) and, in the
+# scale-down delay, a `rollback` event; their custom status lacks OPERATOR_ACTIONS_KEY or has it false.
+LEGACY_ROLLBACK_EVENT = "rollback"
+OPERATOR_ACTIONS_KEY = "operatorActions"
 PRINCIPAL_HEADER = "X-MS-CLIENT-PRINCIPAL-NAME"  # set by App Service authentication, never by the caller
 
 
@@ -298,6 +303,20 @@ class ApprovalRequest(BaseModel):
 
     token: str = Field(min_length=1, max_length=100)
     comment: str | None = Field(default=None, max_length=2000)
+
+
+class LegacyApprovalRequest(ApprovalRequest):
+    """The body accepted for an instance of a version before 3: it drew no token, so none is needed."""
+
+    token: str | None = Field(default=None, max_length=100)
+
+
+def _takes_operator_actions(status: DurableOrchestrationStatus) -> bool:
+    """Version 3 on: abort at any step, approvals with a token, pauses that move deadlines. An instance
+    that has not run yet has no custom status: it was created by this release (version 3) or will
+    ignore the signal, as it would have before."""
+    custom = status.custom_status if isinstance(status.custom_status, dict) else {}
+    return not custom or custom.get(OPERATOR_ACTIONS_KEY) is True
 
 
 def _validation_response(exc: ValidationError) -> func.HttpResponse:
@@ -349,23 +368,34 @@ async def _decide(req: func.HttpRequest, client: df.DurableOrchestrationClient, 
     payload, problem = read_json(req)
     if problem:
         return problem
+    invalid: ValidationError | None = None
     try:
         body = ApprovalRequest.model_validate(payload)
-    except ValidationError as exc:
-        return _validation_response(exc)
+    except ValidationError as exc:  # perhaps only the token is missing, which a version 1 or 2 instance allows
+        invalid = exc
+        try:
+            body = LegacyApprovalRequest.model_validate(payload)
+        except ValidationError:
+            return _validation_response(exc)
     found = await _instance(client, deployment_id)
     if found is None:
         return _not_found(deployment_id)
-    _, view, _ = found
+    status, view, _ = found
     if view["status"] != DeploymentStatus.AWAITING_APPROVAL:
         return _refused(deployment_id, decision, view)
-    if not view.get("approval") or view["approval"]["token"] != body.token:
-        return error_response(409, "StaleApprovalToken",
-                              f"The token does not belong to the approval deployment [{deployment_id}] is waiting "
-                              "for; reload the deployment and decide on its current approval.")
     operator = _operator(req)
-    await client.raise_event(deployment_id, APPROVAL_EVENT, {
-        "token": body.token, "decision": decision, "decidedBy": operator, "comment": body.comment})
+    if _takes_operator_actions(status):
+        if invalid is not None:
+            return _validation_response(invalid)
+        if not view.get("approval") or view["approval"]["token"] != body.token:
+            return error_response(409, "StaleApprovalToken",
+                                  f"The token does not belong to the approval deployment [{deployment_id}] is "
+                                  "waiting for; reload the deployment and decide on its current approval.")
+        await client.raise_event(deployment_id, APPROVAL_EVENT, {
+            "token": body.token, "decision": decision, "decidedBy": operator, "comment": body.comment})
+    else:  # versions 1 and 2 drew no token: the first decision raised decides, as it did
+        await client.raise_event(deployment_id, APPROVAL_EVENT, {"decision": decision, "decidedBy": operator,
+                                                                 "comment": body.comment})
     await _log_best_effort(deployment_id, f"Operator [{operator}] requested [{decision}]"
                                           + (f": {body.comment}" if body.comment else ""))
     return _accepted(req, deployment_id, decision)
@@ -374,9 +404,10 @@ async def _decide(req: func.HttpRequest, client: df.DurableOrchestrationClient, 
 async def _resume(client: df.DurableOrchestrationClient, status: DurableOrchestrationStatus, wait_id: str | None,
                   operator: str) -> None:
     """The resume signal first, then the resume: the signal tells the orchestrator since when it was held
-    (a suspended instance's last update is its suspension), so its deadlines move by that much."""
+    (a suspended instance's last update is its suspension), so its deadlines move by that much. An
+    instance of version 1 or 2 has no signal: its deadlines stay where they were."""
     paused_at = status.last_updated_time
-    if paused_at is not None:
+    if paused_at is not None and _takes_operator_actions(status):
         await client.raise_event(status.instance_id, RESUMED_EVENT, {"pausedAt": iso_instant(paused_at)})
     await client.resume(status.instance_id, f"resumed by {operator}")
     if wait_id:
@@ -407,13 +438,30 @@ async def _abort(req: func.HttpRequest, client: df.DurableOrchestrationClient, a
     if view["phase"] == "Rollback":
         return _refused(deployment_id, action, view, ": the rollback runs to its end")
     operator = _operator(req)
-    await client.raise_event(deployment_id, ABORT_EVENT, {"requestedBy": operator})
-    if wait_id:  # the steady-state wait ends at once rather than at its deadline
-        await _best_effort(client.raise_event(wait_id, ABORT_EVENT, {"requestedBy": operator}), wait_id, "abort")
+    if not _takes_operator_actions(status):
+        legacy = _legacy_abort(view)
+        if legacy is None:
+            return _refused(deployment_id, action, view, ": it started before abort existed (orchestration version "
+                                                         "1 or 2) and can be aborted only while it awaits approval "
+                                                         "or in its scale-down delay")
+        await client.raise_event(deployment_id, *legacy)
+    else:
+        await client.raise_event(deployment_id, ABORT_EVENT, {"requestedBy": operator})
+        if wait_id:  # the steady-state wait ends at once rather than at its deadline
+            await _best_effort(client.raise_event(wait_id, ABORT_EVENT, {"requestedBy": operator}), wait_id, "abort")
     if status.runtime_status == Runtime.Suspended:  # a paused deployment is let go on, to roll back
         await _resume(client, status, wait_id, operator)
     await _log_best_effort(deployment_id, f"Operator [{operator}] requested [{action}]")
     return _accepted(req, deployment_id, action)
+
+
+def _legacy_abort(view: dict) -> tuple[str, dict] | None:
+    """The event that rolls back an instance of version 1 or 2 in its current step, if any does."""
+    if view["phase"] == "Approval":
+        return APPROVAL_EVENT, {"decision": "rollback"}
+    if view["phase"] == "ScaleDownDelay":
+        return LEGACY_ROLLBACK_EVENT, {}
+    return None
 
 
 @bp.route(route="deployments/{id}/abort", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)

@@ -14,6 +14,9 @@ from azure.durable_functions.models.Task import TaskState
 
 from domain.contracts import DeploymentInput, Source
 from orchestrators.bluegreen import BlueGreenDeployment
+from orchestrators.versions import FLOWS
+
+NEWEST_VERSION = list(FLOWS)[-1]  # what host.json stamps new instances with (tests/orchestrators/test_versions.py)
 
 SUB = "8f7a6b5c-1d2e-4f30-9a8b-7c6d5e4f3a2b"
 RG = "rg"
@@ -182,7 +185,7 @@ class Azure:
         return [t for t in self.calls if t.kind in ("activity", "sub") and (name is None or t.name == name)]
 
 
-def run(azure: Callable[[Task], Any], *, source: str = "http", version: str | None = None,
+def run(azure: Callable[[Task], Any], *, source: str = "http", version: str | None = NEWEST_VERSION,
         **spec_overrides: Any) -> tuple[dict[str, Any], FakeContext]:
     """Run a whole deployment of orchestration `version` against `azure`; returns its outcome and the
     context (custom status)."""

@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
 from domain.contracts import WaitInput
 from domain.view import iso_instant
 from orchestrators.steady_state_wait import POLLS_PER_GENERATION, wait_until_steady
+from orchestrators.versions import UnsupportedVersion
 from tests.orchestrators.driver import FakeContext, Task, drive
 
 START = FakeContext({}).current_utc_datetime
@@ -30,6 +33,9 @@ class Polls:
         self.timers: list[datetime] = []
 
     def __call__(self, task: Task) -> Any:
+        if task.kind == "timer":  # a wait of version 1 only sleeps
+            self.timers.append(task.payload)
+            return None
         if task.kind == "any":  # the poll timer raced with an operator's abort, which never comes here
             timer = next(t for t in task.payload if t.kind == "timer")
             self.timers.append(timer.payload)
@@ -40,11 +46,11 @@ class Polls:
 
 
 def wait(polls: Polls, *, timeout: timedelta = timedelta(minutes=10), interval: int = 15, polls_done: int = 0,
-         target: int = 2) -> tuple[Any, FakeContext]:
+         target: int = 2, version: str | None = "2") -> tuple[Any, FakeContext]:
     request = WaitInput(deployment_id="dep-1", subscription_id="sub", resource_group="rg", name="web__2",
                         target=target, deadline=iso_instant(START + timeout), poll_interval_seconds=interval,
                         polls_done=polls_done)
-    context = FakeContext(request.to_json())
+    context = FakeContext(request.to_json(), version)
     return drive(wait_until_steady(context), context, polls), context
 
 
@@ -83,3 +89,38 @@ def test_a_continued_generation_goes_on_counting_from_where_the_last_one_stopped
     result, context = wait(polls, polls_done=POLLS_PER_GENERATION)
     assert result["steady"] is True and context.continued_with is None
     assert context.custom_status["polls"] == POLLS_PER_GENERATION + 2
+
+
+class Aborting(Polls):
+    """Polls whose first poll timer loses its race with an operator's abort."""
+
+    def __call__(self, task: Task) -> Any:
+        if task.kind == "any":
+            return next(t for t in task.payload if t.kind == "event" and t.name == "abort").resolve({})
+        return super().__call__(task)
+
+
+def test_a_wait_of_version_2_ends_at_once_when_the_operator_aborts():
+    polls = Aborting(counts(2, healthy=0))
+    result, _ = wait(polls)
+    assert result["steady"] is False and result["reason"] == "Aborted by operator" and polls.reads == 1
+
+
+class SleepingOnly(Polls):
+    """Polls of a wait that must never race its timer (its recorded history has none)."""
+
+    def __call__(self, task: Task) -> Any:
+        assert task.kind != "any", "a wait of version 1 raced its poll timer"
+        return super().__call__(task)
+
+
+def test_a_wait_of_version_1_or_started_before_versions_only_sleeps_between_polls_as_it_recorded():
+    for version in (None, "1"):
+        polls = SleepingOnly(counts(2, healthy=0), counts(2))
+        result, _ = wait(polls, version=version)
+        assert result["steady"] is True and polls.reads == 2 and polls.timers == [START + timedelta(seconds=16)]
+
+
+def test_a_wait_of_a_version_the_app_does_not_run_fails_before_any_poll():
+    with pytest.raises(UnsupportedVersion):
+        wait(Polls(counts(2)), version="9")
