@@ -158,7 +158,9 @@ def test_fifty_simultaneous_posts_for_one_target_get_one_202_and_forty_nine_409s
         load_api, arm_emulator):
     target = new_target()
     images = seed(arm_emulator, target)
-    spec = spec_for(target, images[1], instances=SMALL)
+    # The accepted deployment holds at its approval until every answer is in: a slow request can
+    # never arrive after it has finished (when a new POST rightly gets a 202).
+    spec = spec_for(target, images[1], instances=SMALL, approval={"required": True, "timeoutMinutes": 600})
 
     answers = all_at_once(50, lambda _: load_api.start(spec))
     codes = [a.status_code for a in answers]
@@ -169,6 +171,8 @@ def test_fifty_simultaneous_posts_for_one_target_get_one_202_and_forty_nine_409s
         assert refused["id"] == accepted and accepted in refused["error"]["message"], refused
 
     assert [d["id"] for d in deployments_in(load_api, target)] == [accepted]
+    load_api.wait(accepted, statuses={"AwaitingApproval"}, timeout=DEPLOYMENTS_DEADLINE_SECONDS)
+    assert load_api.decide(accepted, "approve").status_code == 202
     assert wait_all(load_api, [accepted])[accepted]["status"] == "Succeeded", load_api.log(accepted)
     assert [d["id"] for d in deployments_in(load_api, target)] == [accepted]
 
