@@ -2,7 +2,8 @@
 
 Over a devhost of its own (host.json's concurrency limits, as deployed), the ARM emulator with its
 Compute throttling on, and Azurite:
-- 20 deployments to 20 targets in one subscription at once all succeed;
+- 20 deployments to 20 targets in one subscription at once all succeed, though each scale set
+  creation may meet a 429 (a neighbour has used up the subscription's Compute write budget);
 - 50 simultaneous POSTs for one target: one is accepted, 49 are refused naming it, one deployment runs;
 - 50 simultaneous deliveries of one image version write event: one deployment.
 
@@ -116,13 +117,12 @@ def deployments_in(api: DeployerApi, target: Target) -> list[dict]:
     return response.json()["value"]
 
 
-def compute_traffic(emulator_http: httpx.Client, after_seq: int) -> str:
-    """What the subscription's Compute budget saw since `after_seq` (for the test output)."""
+def compute_traffic(emulator_http: httpx.Client, after_seq: int) -> tuple[int, int, int]:
+    """Compute requests since `after_seq`: (all, writes, answered 429)."""
     compute = [r for r in emulator_http.get("/_emulator/requests").json()
                if r["seq"] > after_seq and "/providers/microsoft.compute/" in r["path"].lower()]
     writes = sum(1 for r in compute if r["method"] != "GET")
-    throttled = sum(1 for r in compute if r["status"] == 429)
-    return f"{len(compute)} Compute requests ({writes} writes), {throttled} answered 429"
+    return len(compute), writes, sum(1 for r in compute if r["status"] == 429)
 
 
 def last_seq(emulator_http: httpx.Client) -> int:
@@ -136,14 +136,22 @@ def test_twenty_deployments_to_twenty_targets_in_one_subscription_at_once_all_su
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         images = list(pool.map(lambda t: seed(arm_emulator, t), targets))
     before = last_seq(emulator_http)
-
-    answers = all_at_once(20, lambda i: load_api.start(
-        spec_for(targets[i], images[i][1], instances=SMALL)))
-    assert [a.status_code for a in answers] == [202] * 20, [a.text for a in answers if a.status_code != 202]
-    deployment_ids = [a.json()["id"] for a in answers]
-    assert len(set(deployment_ids)) == 20
-
-    views = wait_all(load_api, deployment_ids)
+    # Loads this size stay far inside Compute's budgets (the throttler stays quiet), so a neighbour
+    # is made to exhaust the subscription's write budget as the deployments begin: the first 20
+    # scale set creations are answered 429 with a Retry-After, as the throttler would.
+    exhausted = {"method": "PUT", "status": 429, "retryAfter": "1", "times": 20, "code": "OperationNotAllowed",
+                 "path": rf"(?i)/resourcegroups/rg-load-{os.getpid()}-[^/]+/providers/microsoft\.compute/"
+                         r"virtualmachinescalesets/web_api_prod__1$"}
+    assert emulator_http.post("/_emulator/faults", json=exhausted).status_code in (200, 201)
+    try:
+        answers = all_at_once(20, lambda i: load_api.start(
+            spec_for(targets[i], images[i][1], instances=SMALL)))
+        assert [a.status_code for a in answers] == [202] * 20, [a.text for a in answers if a.status_code != 202]
+        deployment_ids = [a.json()["id"] for a in answers]
+        assert len(set(deployment_ids)) == 20
+        views = wait_all(load_api, deployment_ids)
+    finally:
+        emulator_http.delete("/_emulator/faults")
     failed = {i: (v["status"], v.get("error")) for i, v in views.items() if v["status"] != "Succeeded"}
     assert not failed, failed
     for target, image in zip(targets, images, strict=True):
@@ -151,7 +159,9 @@ def test_twenty_deployments_to_twenty_targets_in_one_subscription_at_once_all_su
             target.resource_group, "web_api_prod__1")
         assert scale_set.sku.capacity == 1
         assert scale_set.virtual_machine_profile.storage_profile.image_reference.id.lower() == image[1].lower()
-    print(f"\n20 targets: 20 x 202, 20 Succeeded; {compute_traffic(emulator_http, before)}")
+    requests, writes, throttled = compute_traffic(emulator_http, before)
+    print(f"\n20 targets: 20 x 202, 20 Succeeded; {requests} Compute requests ({writes} writes), {throttled} x 429")
+    assert throttled >= 20  # every injected 429 was met, and the deployments got past it
 
 
 def test_fifty_simultaneous_posts_for_one_target_get_one_202_and_forty_nine_409s(
