@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
+
+from domain.urls import is_loopback_host
 
 MAX_WEBHOOKS = 5
 EVENT_TYPE_PREFIX = "vmss-bluegreen.deployment."
@@ -31,15 +32,6 @@ LONGEST_RETRY_PAUSE = timedelta(minutes=10)
 _EVENT_NAMESPACE = uuid.UUID("6f1c3c5e-2a0d-4d8a-9f59-1b7f0e0c7a10")
 
 
-def _is_loopback_host(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def webhook_url_problem(url: str) -> str | None:
     """Why `url` may not receive notifications, or None: https anywhere, plain http on loopback only
     (a test receiver), never credentials in the URL's authority."""
@@ -52,7 +44,7 @@ def webhook_url_problem(url: str) -> str | None:
         return "must be an absolute https URL"
     if parts.username or parts.password:
         return "must not carry credentials before the host"
-    if parts.scheme == "http" and not _is_loopback_host(host):
+    if parts.scheme == "http" and not is_loopback_host(host):
         return "must use https (plain http is allowed for a loopback address only)"
     return None
 

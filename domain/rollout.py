@@ -88,15 +88,20 @@ def rollback_plan(done: frozenset[Done], old: ScaleSetSummary | None, old_had_au
     instance at once, any model change pending on it (one `manualupgrade` of all)."""
     if Done.NEW_CREATED not in done:
         return []
-    actions: list[RollbackAction] = []
+    return [*restore_old(done, old, old_had_autoscale), *([RetireNew(new_name)] if new_name is not None else [])]
+
+
+def restore_old(done: frozenset[Done], old: ScaleSetSummary | None,
+                old_had_autoscale: bool) -> list[RestoreOldToProd | TagOldBlue | RestoreOldAutoscale]:
+    """What brings the scale set that served prod before back to serving, as it was: the first part of
+    every rollback plan (a deployment's, an undo's)."""
+    actions: list[RestoreOldToProd | TagOldBlue | RestoreOldAutoscale] = []
     if old is not None and (Done.OLD_LEFT_PROD in done or Done.OLD_DOWNSIZED in done):
         actions.append(RestoreOldToProd(old.name, old.capacity))
     elif old is not None and get_tag(old.tags, BG_VERSION) != BLUE:
         actions.append(TagOldBlue(old.name))
     if old is not None and old_had_autoscale and Done.OLD_AUTOSCALE_CLEARED in done:
         actions.append(RestoreOldAutoscale())
-    if new_name is not None:
-        actions.append(RetireNew(new_name))
     return actions
 
 

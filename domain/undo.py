@@ -18,9 +18,8 @@ from typing import Any
 from domain import steps as S
 from domain.lineage import LineageMember
 from domain.model import ScaleSetSummary
-from domain.rollout import Done, RestoreOldAutoscale, RestoreOldToProd, RollbackAction, TagOldBlue
+from domain.rollout import Done, RollbackAction, restore_old
 from domain.steps import DeploymentStatus
-from domain.tags import BG_VERSION, BLUE, get_tag
 from domain.view import DeploymentView
 
 SKIPPED_PHASE = "Skipped"
@@ -114,13 +113,4 @@ def undo_rollback_plan(done: frozenset[Done], undone: ScaleSetSummary | None, un
     one is parked. `Done.NEW_CREATED` marks that the undo has touched the revived scale set."""
     if Done.NEW_CREATED not in done:
         return []
-    actions: list[UndoRollbackAction] = []
-    if undone is not None and (Done.OLD_LEFT_PROD in done or Done.OLD_DOWNSIZED in done):
-        actions.append(RestoreOldToProd(undone.name, undone.capacity))
-    elif undone is not None and get_tag(undone.tags, BG_VERSION) != BLUE:
-        actions.append(TagOldBlue(undone.name))
-    if undone is not None and undone_had_autoscale and Done.OLD_AUTOSCALE_CLEARED in done:
-        actions.append(RestoreOldAutoscale())
-    if revived is not None:
-        actions.append(ParkRevived(revived))
-    return actions
+    return [*restore_old(done, undone, undone_had_autoscale), *([ParkRevived(revived)] if revived is not None else [])]

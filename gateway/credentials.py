@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ipaddress
 import time
-from urllib.parse import urlparse
 
 from azure.core.credentials import AccessToken
 
@@ -30,11 +28,3 @@ class StaticTokenCredential:
         pass
 
 
-def is_loopback_url(url: str) -> bool:
-    host = urlparse(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gateway.credentials import is_loopback_url
+from domain.urls import is_loopback_url
 
 DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
 CREDENTIAL_DEFAULT = "default"

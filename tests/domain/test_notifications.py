@@ -102,3 +102,12 @@ def test_the_documented_verification_snippet_accepts_our_signatures_and_nothing_
     assert namespace["signature_is_valid"](body, signature("key", body), "key")
     assert not namespace["signature_is_valid"](body, signature("other", body), "key")
     assert not namespace["signature_is_valid"](body, None, "key")
+
+
+def test_loopback_means_only_this_machine_can_answer():
+    from domain.urls import is_loopback_url
+
+    assert all(is_loopback_url(u) for u in ("http://127.0.0.1:9/x", "https://localhost/", "http://[::1]:80/",
+                                            "http://127.8.9.10/"))
+    assert not any(is_loopback_url(u) for u in ("http://10.0.0.1/", "https://example.com/", "http://0.0.0.0/",
+                                                "not a url"))
