@@ -173,3 +173,18 @@ def accepted_approval(data: Any, current_token: str) -> ApprovalDecision | None:
     comment = data.get("comment")
     return ApprovalDecision(decision=decision, decided_by=str(data.get("decidedBy") or "function key"),
                             comment=str(comment) if comment is not None else None)
+
+
+def downsize_warning(old: ScaleSetSummary, new_name: str, reason: str, *, downsized: bool,
+                     autoscale_cleared: bool) -> str:
+    """What an operator must know when Downsize could not complete after a verified swap: the new
+    version serves prod; what is left undone is named, with what to do about it. `downsized`: the old
+    scale set's resize to 0 was accepted (what failed came after it)."""
+    if downsized:
+        return (f"Downsize did not complete ({reason}) after old Virtual Machine Scale Set [{old.name}] was scaled to "
+                f"0: [{new_name}] serves prod, but its autoscale setting may be missing; check it and attach it "
+                f"by hand if needed.")
+    autoscale = " Its autoscale setting was cleared." if autoscale_cleared else ""
+    return (f"Old Virtual Machine Scale Set [{old.name}] is out of prod but could not be downsized ({reason}): it "
+            f"may still run up to {old.capacity} instance(s).{autoscale} Scale it to 0 by hand, or leave it for an "
+            f"undo; the next deployment's retention handles it too.")

@@ -53,6 +53,7 @@ from domain.rollout import (
     TagOldBlue,
     accepted_approval,
     autoscale_attach_point,
+    downsize_warning,
     paused_within,
     rollback_plan,
 )
@@ -168,6 +169,7 @@ class BlueGreenDeployment:
         self.old: ScaleSetSummary | None = None
         self.old_autoscale: AutoscaleSnapshot | None = None
         self.done: frozenset[Done] = frozenset()
+        self.old_at_zero = False  # the old scale set's resize to 0 was accepted (Done.OLD_DOWNSIZED: attempted)
         self.capacity: Capacity | None = None
         self.target = 0
         self.waits = 0
@@ -337,7 +339,10 @@ class BlueGreenDeployment:
         table = self.step_table()
         try:
             for name in self.plan:
-                yield from self.step(name, table[name])
+                if name == S.DOWNSIZE and self.flow.downsize_failure_warns:
+                    yield from self.downsize_or_warn(table[name])
+                else:
+                    yield from self.step(name, table[name])
             outcome = self.finish(DeploymentStatus.SUCCEEDED, None)
             yield self.log(f"Deployment succeeded: [{self.new_name}] serves prod backend pool:"
                            f"[{self.spec.prod_backend_pool}]")
@@ -654,6 +659,21 @@ class BlueGreenDeployment:
             timer.cancel()
             raise StepFailed(S.SCALE_DOWN_DELAY, "Rollback requested by operator during scale-down delay")
 
+    def downsize_or_warn(self, body: Step):
+        """After the verified swap the new version serves prod: a Downsize that cannot complete (after its
+        retries) must not roll the deployment back through a second swap. The deployment succeeds with a
+        warning that names the old scale set and what it may still run; an operator's abort still rolls
+        back (it raises `Aborted`, not `StepFailed`)."""
+        try:
+            yield from self.step(S.DOWNSIZE, body)
+        except StepFailed as failed:
+            if self.old is None or Done.OLD_LEFT_PROD not in self.done:
+                raise
+            warning = downsize_warning(self.old, self.new_name or "", failed.reason, downsized=self.old_at_zero,
+                                       autoscale_cleared=Done.OLD_AUTOSCALE_CLEARED in self.done)
+            self.publish(warnings=(*self.view.warnings, warning))
+            yield self.log(f"Warning: {warning}")
+
     def downsize(self):
         if self.old is None or self.old.capacity == 0:
             yield self.log("No old Virtual Machine Scale Set was found with non-zero capacity for down scale")
@@ -663,6 +683,7 @@ class BlueGreenDeployment:
                                                 resource_group=self.rg, name=self.old.name))
             self.did(Done.OLD_DOWNSIZED)
             yield self.call(self.resize(self.old.name, 0, downsizing_old=True))
+            self.old_at_zero = True
         yield from self.attach_autoscale(AutoscaleAttach.AFTER_DOWNSIZE)
 
     # -- Rollback ---------------------------------------------------------------------------

@@ -30,6 +30,10 @@ class FlowVersion:
     # abort (not the `rollback` event) ending the scale-down delay. Versions 1 and 2 keep the approval
     # without a token and the scale-down delay's `rollback` event (triggers/deployments.py raises them).
     operator_actions: bool = False
+    # Version 3 too: once the new scale set serves prod (verified) and the old one has left it, a Downsize
+    # that cannot complete leaves the new version serving, Succeeded with a warning, instead of swapping
+    # back (versions 1 and 2 rolled back: their histories go on scheduling the rollback's activities).
+    downsize_failure_warns: bool = False
 
 
 def rescale_as_its_own_step(spec: DeploymentSpec) -> list[str]:
@@ -45,7 +49,8 @@ def rescale_as_its_own_step(spec: DeploymentSpec) -> list[str]:
 
 VERSION_1 = FlowVersion(plan=plan_steps, wait_version="1")
 VERSION_2 = FlowVersion(plan=rescale_as_its_own_step, wait_version="1")
-VERSION_3 = FlowVersion(plan=rescale_as_its_own_step, wait_version="2", operator_actions=True)
+VERSION_3 = FlowVersion(plan=rescale_as_its_own_step, wait_version="2", operator_actions=True,
+                        downsize_failure_warns=True)
 
 # Keys are `context.version`: None is an instance started before host.json had a defaultVersion
 # (the flow of version 1). The newest key is host.json's defaultVersion (tests/orchestrators/test_versions.py).

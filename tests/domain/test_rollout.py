@@ -17,6 +17,7 @@ from domain.rollout import (
     TagOldBlue,
     accepted_approval,
     autoscale_attach_point,
+    downsize_warning,
     paused_within,
     rollback_plan,
     version_order_skip,
@@ -146,3 +147,11 @@ def test_an_approval_event_with_the_current_token_decides_and_names_the_approver
     assert (decided.decision, decided.decided_by, decided.comment) == ("reject", "alice@contoso.com", "not tonight")
     anonymous = accepted_approval({"decision": "approve", "token": "current"}, "current")
     assert anonymous is not None and anonymous.decided_by == "function key"
+
+
+def test_a_downsize_warning_names_the_old_scale_set_and_what_it_may_still_run():
+    old = ScaleSetSummary("web__1", "id", "westus", {"BG_VERSION": "GREEN"}, 4)
+    warning = downsize_warning(old, "web__2", "Downsize: refused", downsized=False, autoscale_cleared=True)
+    assert "[web__1]" in warning and "up to 4 instance(s)" in warning and "autoscale setting was cleared" in warning
+    after = downsize_warning(old, "web__2", "Downsize: attach refused", downsized=True, autoscale_cleared=True)
+    assert "scaled to 0" in after and "[web__2] serves prod" in after

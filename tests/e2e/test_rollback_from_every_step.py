@@ -196,23 +196,44 @@ def test_rollback_during_the_delay_restores_an_old_scale_set_that_autoscale_shra
                        error="Aborted by operator")
 
 
-def test_a_failed_downsize_of_the_old_scale_set_rolls_back(api, arm_emulator, emulator_admin, target, seeded,
-                                                           running_old):
+def assert_succeeded_with_a_downsize_warning(api, arm_emulator, emulator_admin, target, deployment) -> dict:
+    """After the verified swap a Downsize that cannot complete swaps nothing back: the new version keeps
+    serving, the deployment succeeds, and its warning tells the operator what is left (CONTRACT §4)."""
+    view = api.wait(deployment)
+    log = api.log(deployment)
+    assert view["status"] == "Succeeded" and view["error"] is None, (view, log)
+    statuses = {s["name"]: s["status"] for s in view["steps"]}
+    assert statuses["Swap"] == "Succeeded" and statuses["Downsize"] == "Failed" and "Rollback" not in statuses
+    assert len(view["warnings"]) == 1 and f"[{OLD}]" in view["warnings"][0], view["warnings"]
+    assert f"Warning: {view['warnings'][0]}" in log
+    assert pool_member_scale_sets(arm_emulator, target, target.prod_pool) == {NEW}, log
+    assert pool_member_scale_sets(arm_emulator, target, target.stage_pool) == set(), log
+    assert scale_set(arm_emulator, target, NEW).tags[BG_VERSION] == "BLUE"
+    assert scale_set(arm_emulator, target, OLD).tags[BG_VERSION] == "GREEN"
+    assert_prod_never_empty_after_first_serving(emulator_admin, target)
+    return view
+
+
+def test_a_downsize_refused_after_the_swap_leaves_the_new_version_serving_with_a_warning(
+        api, arm_emulator, emulator_admin, target, seeded, running_old):
     second = api.deploy(spec_for(target, seeded[1], scaleDownDelaySeconds=300))
     api.wait(second, phase="ScaleDownDelay", timeout=90)
-    # The swap is done; the old scale set's downsize is refused.
+    # The swap is done; the old scale set's downsize is refused, retries included.
     inject(emulator_admin, target, {"method": "PATCH", "path": f"/virtualMachineScaleSets/{OLD}$",
                                     "status": 400, "times": 3})
-    assert_rolled_back(api, arm_emulator, emulator_admin, target, second, "Downsize")
+    view = assert_succeeded_with_a_downsize_warning(api, arm_emulator, emulator_admin, target, second)
+    assert "could not be downsized" in view["warnings"][0] and "up to 2 instance(s)" in view["warnings"][0]
+    assert scale_set(arm_emulator, target, OLD).sku.capacity == 2
 
 
-def test_a_failure_after_the_old_scale_set_was_downsized_rolls_it_back_up(
+def test_a_failure_after_the_old_scale_set_was_downsized_leaves_the_new_version_serving_with_a_warning(
         api, arm_emulator, emulator_admin, target, seeded, running_old):
     # downsizeOldFirst: the new autoscale setting is attached after the old scale set went to 0.
     inject(emulator_admin, target, {"method": "PUT", "path": f"/autoscalesettings/{NEW}_Autoscale$",
                                     "status": 400, "times": 3})
     second = api.deploy(spec_for(target, seeded[1], resizeStrategy="downsizeOldFirst"))
-    assert_rolled_back(api, arm_emulator, emulator_admin, target, second, "Downsize")
+    view = assert_succeeded_with_a_downsize_warning(api, arm_emulator, emulator_admin, target, second)
+    assert "scaled to 0" in view["warnings"][0]
     assert f"Downscaled old Virtual Machine Scale Set: [{OLD}] to [0] instances" in api.log(second)
 
 
