@@ -62,11 +62,19 @@ def test_an_operator_approves_a_waiting_deployment_from_the_page_and_sees_it_suc
     expect(page.locator(f'#deployments a[data-id="{second}"]')).to_be_visible()
     expect(page.locator(f'#deployments a[data-id="{first}"]')).to_be_visible()
     expect(page.get_by_label("Status")).to_be_visible()
-    expect(page.get_by_label("Resource group")).to_be_visible()
+    expect(page.locator("#filters").get_by_label("Resource group")).to_be_visible()
     actions = page.get_by_role("group", name="Operator actions")
     expect(actions.get_by_role("button", name="Resume")).to_be_disabled()
     expect(actions.get_by_role("button", name="Undo")).to_be_disabled()
     expect(page.locator("#d-log")).to_contain_text("Waiting up to 600 minute(s) for approval")
+    # What serves prod now: the selected deployment's resource group, read from the scale sets' tags.
+    prod = page.get_by_role("region", name="What serves prod now")
+    expect(prod.get_by_label("Resource group")).to_have_value(target.resource_group)
+    lineage = prod.get_by_role("article")
+    expect(lineage.locator(".live-vmss")).to_have_text("web_api_prod__1", timeout=30_000)
+    expect(lineage.locator(".running-deployment a")).to_have_attribute("href", f"#{second}")
+    expect(lineage.get_by_role("table")).to_be_visible()
+    assert member_cells(lineage, "web_api_prod__1")[:5] == ["web_api_prod__1live", "1", "1.0.0", "2", "BLUE"]
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "dashboard-awaiting-approval.png"), full_page=True)
 
@@ -94,6 +102,12 @@ def test_an_operator_approves_a_waiting_deployment_from_the_page_and_sees_it_suc
     expect(page.locator("#d-log")).to_contain_text("Tagging VMSS: [web_api_prod__2] as [BLUE] deployment")
     expect(page.locator("#live-text")).to_have_text("Succeeded · final")
     expect(actions.get_by_role("button", name="Approve")).to_be_disabled()
+    expect(lineage.locator(".live-vmss")).to_have_text("web_api_prod__2")  # the swap put it into prod
+    expect(lineage.locator(".running-deployment")).to_have_text("none")
+    live_row = member_cells(lineage, "web_api_prod__2")
+    assert live_row[:5] == ["web_api_prod__2live", "2", "1.1.0", "2", "BLUE"], live_row
+    assert "prod-backend-pool" in live_row[5], live_row
+    assert member_cells(lineage, "web_api_prod__1")[4] == "GREEN"
     page.screenshot(path=str(SCREENSHOTS / "dashboard-succeeded.png"), full_page=True)
 
     page.set_viewport_size({"width": 390, "height": 844})
@@ -102,6 +116,11 @@ def test_an_operator_approves_a_waiting_deployment_from_the_page_and_sees_it_suc
     assert api.get(second)["status"] == "Succeeded"
     assert all(url.startswith(devhost.url + "/") for url in requested), requested  # nothing from outside
     assert problems == [], problems  # no script error, no request the page's CSP refused
+
+
+def member_cells(lineage, vmss: str) -> list[str]:
+    """The texts of one scale set's row in a lineage of the prod panel."""
+    return lineage.locator(f'tr[data-vmss="{vmss}"] td').all_inner_texts()
 
 
 def test_a_rolled_back_deployment_shows_the_rollback_step_and_its_cause(browser, api, devhost, target, seeded, seeder):
