@@ -15,7 +15,7 @@ import azure.durable_functions as df
 
 from activities.blueprint import bp
 from activities.runtime import log
-from domain.contracts import DeliveryInput, PostWebhookInput, StartNotificationsInput
+from domain.contracts import PostWebhookInput, StartNotificationsInput
 from domain.notifications import (
     HTTP_TIMEOUT_SECONDS,
     SIGNATURE_HEADER,
@@ -24,10 +24,7 @@ from domain.notifications import (
     event_body,
     signature,
 )
-
-
-def delivery_instance_id(deployment_id: str, sequence: int, index: int) -> str:
-    return f"{deployment_id}-notify-{sequence}-{index}"
+from gateway.notifications import start_deliveries
 
 
 @bp.activity_trigger(input_name="payload")
@@ -36,15 +33,7 @@ async def start_notification_delivery(payload: dict, client: df.DurableOrchestra
     """One `deliver_notification` orchestration per webhook; returns how many it started. Idempotent:
     a retried or replayed call finds them started."""
     request = StartNotificationsInput.from_json(payload)
-    started = 0
-    for index, url in enumerate(request.webhooks):
-        instance_id = delivery_instance_id(request.deployment_id, request.sequence, index)
-        if await client.get_status(instance_id):
-            continue
-        delivery = DeliveryInput(deployment_id=request.deployment_id, url=url, event=request.event)
-        await client.start_new(delivery.orchestration, instance_id, delivery.to_json())
-        started += 1
-    return started
+    return await start_deliveries(client, request.deployment_id, request.sequence, request.webhooks, request.event)
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

@@ -49,7 +49,7 @@ def webhook_url_problem(url: str) -> str | None:
     return None
 
 
-def event_id(deployment_id: str, sequence: int, status: str) -> str:
+def event_id(deployment_id: str, sequence: int | str, status: str) -> str:
     """Unique per change, the same on every replay of the orchestration."""
     return str(uuid.uuid5(_EVENT_NAMESPACE, f"{deployment_id}/{sequence}/{status}"))
 
@@ -58,10 +58,11 @@ def event_type(status: str) -> str:
     return EVENT_TYPE_PREFIX + status
 
 
-def cloud_event(view: dict[str, Any], *, deployment_id: str, sequence: int, time: str) -> dict[str, Any]:
+def cloud_event(view: dict[str, Any], *, deployment_id: str, sequence: int | str, time: str) -> dict[str, Any]:
     """The CloudEvents 1.0 structured-mode JSON event of one status change. `view` is the deployment
     resource (camelCase); its `steps` are left out, as the contract says. `sequence` (a CloudEvents
-    extension attribute) orders the events of one deployment."""
+    extension attribute) orders the events of one deployment: `N` for the orchestrator's N-th change,
+    `N.M` for the M-th change an operator made after it (a pause, a resume), which no orchestrator sees."""
     status = str(view["status"])
     data = {key: value for key, value in view.items() if key != "steps"}
     data["id"] = deployment_id

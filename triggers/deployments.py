@@ -11,6 +11,7 @@ import os
 import urllib.parse
 import urllib.request
 import uuid
+from datetime import UTC, datetime
 from functools import lru_cache
 
 import azure.durable_functions as df
@@ -21,11 +22,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.contracts import DEPLOYMENT_ORCHESTRATIONS, ORCHESTRATOR_NAME, DeploymentInput, Source
 from domain.naming import target_key
-from domain.notifications import SIGNING_KEY_SETTING
+from domain.notifications import SIGNING_KEY_SETTING, cloud_event
 from domain.spec import DeploymentSpec, SpecError, parse_spec
 from domain.steps import TERMINAL_STATUSES, DeploymentStatus, StepStatus
 from domain.view import iso_instant
 from gateway.clients import get_clients
+from gateway.notifications import delivery_instance_id, start_deliveries
 from gateway.storage import DeploymentLogs, TargetLocks, claim_target
 from triggers.dry_run import dry_run_response
 from triggers.http import error_response, is_instance_id, json_response, origin, read_json
@@ -477,6 +479,45 @@ async def rollback_deployment(req: func.HttpRequest, client: df.DurableOrchestra
     return await _abort(req, client, "rollback")
 
 
+def _webhooks(status: DurableOrchestrationStatus) -> list[str]:
+    request = status.input_
+    if isinstance(request, str):
+        try:
+            request = json.loads(request)
+        except ValueError:
+            return []
+    spec = (request.get("spec") if isinstance(request, dict) else None) or {}
+    return list((spec.get("notifications") or {}).get("webhooks") or [])
+
+
+async def _next_free_sequence(client: df.DurableOrchestrationClient, deployment_id: str, prefix: str) -> int:
+    """The first n whose delivery of change `<prefix>n` was never started (the deliveries record the changes)."""
+    n = 1
+    while await client.get_status(delivery_instance_id(deployment_id, f"{prefix}{n}", 0)):
+        n += 1
+    return n
+
+
+async def _notify_operator_change(client: df.DurableOrchestrationClient, status: DurableOrchestrationStatus,
+                                  view: dict, new_status: str) -> None:
+    """A pause or resume is a status change no orchestrator sees (a suspended one does not run): its
+    notifications are started here. Its sequence `N.M` orders it after the orchestrator's N-th change (the
+    last one sent) and the operator's earlier ones; the orchestrator's next change is N+1."""
+    webhooks = _webhooks(status)
+    if not webhooks:
+        return
+    deployment_id = status.instance_id
+    try:
+        sent = await _next_free_sequence(client, deployment_id, "") - 1
+        sequence = f"{sent}.{await _next_free_sequence(client, deployment_id, f'{sent}.')}"
+        now = iso_instant(datetime.now(UTC))
+        event = cloud_event({**view, "status": str(new_status), "updatedAt": now},
+                            deployment_id=deployment_id, sequence=sequence, time=now)
+        await start_deliveries(client, deployment_id, sequence, webhooks, event)
+    except Exception:  # noqa: BLE001 - the pause or resume happened; a notification never undoes it
+        logger.exception("Could not start the %s notifications of deployment %s", new_status, deployment_id)
+
+
 @bp.route(route="deployments/{id}/pause", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 @bp.durable_client_input(client_name="client")
 async def pause_deployment(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
@@ -495,6 +536,7 @@ async def pause_deployment(req: func.HttpRequest, client: df.DurableOrchestratio
     if wait_id:
         await _best_effort(client.suspend(wait_id, f"paused by {operator}"), wait_id, "suspend")
     await _log_best_effort(deployment_id, f"Deployment paused by [{operator}]")
+    await _notify_operator_change(client, status, view, DeploymentStatus.PAUSED)
     return _accepted(req, deployment_id, "pause")
 
 
@@ -511,4 +553,6 @@ async def resume_deployment(req: func.HttpRequest, client: df.DurableOrchestrati
     operator = _operator(req)
     await _resume(client, status, wait_id, operator)
     await _log_best_effort(deployment_id, f"Deployment resumed by [{operator}]")
+    custom = status.custom_status if isinstance(status.custom_status, dict) else {}
+    await _notify_operator_change(client, status, view, custom.get("status") or DeploymentStatus.RUNNING)
     return _accepted(req, deployment_id, "resume")

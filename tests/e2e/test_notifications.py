@@ -87,8 +87,9 @@ def history(devhost, instance_id: str) -> str:
 
 
 def ordered(events: list[dict]) -> list[dict]:
-    """Deliveries run side by side; the `sequence` attribute gives each deployment's order."""
-    return sorted(events, key=lambda event: int(event["sequence"]))
+    """Deliveries run side by side; the `sequence` attribute gives each deployment's order (`N`, or `N.M`
+    for an operator's change after the orchestrator's N-th)."""
+    return sorted(events, key=lambda event: tuple(int(part) for part in event["sequence"].split(".")))
 
 
 def test_each_status_change_is_posted_once_signed_as_a_cloud_event(api: DeployerApi, devhost, target, seeded,
@@ -159,3 +160,34 @@ def test_a_deployment_with_an_invalid_webhook_is_refused(api: DeployerApi, targe
     assert response.json()["error"]["details"] == [
         {"field": "notifications.webhooks.0",
          "message": "must use https (plain http is allowed for a loopback address only)"}]
+
+
+def test_a_pause_and_a_resume_are_posted_as_paused_then_running_signed(api: DeployerApi, target, seeded, receiver):
+    """A paused deployment's orchestrator does not run: the pause and resume routes send these two."""
+    first = api.deploy(spec_for(target, seeded[0]))
+    assert api.wait(first)["status"] == "Succeeded"  # an old scale set, for a scale-down delay to pause in
+    deployment = api.deploy(spec_for(target, seeded[1], scaleDownDelaySeconds=300,
+                                     notifications={"webhooks": [receiver.url]}))
+    api.wait(deployment, phase="ScaleDownDelay", timeout=90)
+    assert api.act(deployment, "pause").status_code == 202
+    paused = receiver.wait_for(lambda got: any(e["type"].endswith(".Paused") for e in got))
+    assert api.act(deployment, "resume").status_code == 202
+    assert api.wait(deployment)["status"] == "Succeeded", api.log(deployment)
+    events = ordered(receiver.wait_for(lambda got: any(e["type"].endswith(".Succeeded") for e in got)))
+
+    statuses = [e["data"]["status"] for e in events]
+    assert statuses == ["Running", "Paused", "Running", "Succeeded"], [(e["sequence"], e["type"]) for e in events]
+    pause_event, resume_event = events[1], events[2]
+    assert pause_event == next(e for e in paused if e["type"].endswith(".Paused"))
+    assert [pause_event["sequence"], resume_event["sequence"]] == ["1.1", "1.2"]  # after the orchestrator's 1st
+    assert events[-1]["sequence"] == "2"
+    assert len({e["id"] for e in events}) == len(events)
+    for event in (pause_event, resume_event):
+        assert (event["specversion"], event["source"], event["subject"]) == (
+            "1.0", f"/deployments/{deployment}", event["data"]["status"])
+        assert event["data"]["id"] == deployment and "steps" not in event["data"]
+        assert event["data"]["phase"] == "ScaleDownDelay"
+    for headers, body in receiver.requests:
+        assert signature_matches(WEBHOOK_SIGNING_KEY, body, headers["x-signature-256"]), headers
+    time.sleep(1)
+    assert len(receiver.requests) == 4  # one each: the resume's Running is not sent again by the orchestrator
