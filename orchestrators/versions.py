@@ -68,6 +68,7 @@ ABORTABLE_WAIT_VERSIONS: frozenset[str | None] = frozenset({"2"})
 
 
 def wait_is_abortable(version: str | None) -> bool:
+    version = version or None  # an instance started without a version may carry "" rather than None
     if version not in WAIT_VERSIONS:
         raise UnsupportedVersion(version)
     return version in ABORTABLE_WAIT_VERSIONS
@@ -80,8 +81,9 @@ class UnsupportedVersion(Exception):
 
 
 def flow_version(version: str | None) -> FlowVersion:
-    """The flow an instance of `version` runs; an unknown version fails it at once, before any step."""
+    """The flow an instance of `version` runs; an unknown version fails it at once, before any step.
+    An instance started without a version may carry "" rather than None: the same flow."""
     try:
-        return FLOWS[version]
+        return FLOWS[version or None]
     except KeyError:
         raise UnsupportedVersion(version) from None

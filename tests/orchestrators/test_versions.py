@@ -258,3 +258,9 @@ if __name__ == "__main__":
     target.parent.mkdir(exist_ok=True)
     target.write_text(json.dumps(record_wait(wanted) if waits else record(wanted), indent=1) + "\n")
     print(f"recorded {target}")
+
+
+def test_an_empty_version_is_an_instance_started_before_versioning():
+    from orchestrators.versions import FLOWS, flow_version, wait_is_abortable
+
+    assert flow_version("") is FLOWS[None] and wait_is_abortable("") is wait_is_abortable(None)
