@@ -97,6 +97,9 @@ STEPS = [
              lambda target, seeder: spec_for(target, target.image_version_id("1.1.0"),
                                              approval={"required": True, "timeoutMinutes": 600}),
              hold_in_phase("Approval", statuses={"AwaitingApproval"})),
+    HeldStep("Swap",  # the new scale set's way into prod (its first manualupgrade) is throttled
+             lambda target, seeder: spec_for(target, target.image_version_id("1.1.0")),
+             hold_in_throttled_write("POST", f"/virtualMachineScaleSets/{NEW}/manualupgrade")),
     HeldStep("ScaleDownDelay",
              lambda target, seeder: spec_for(target, target.image_version_id("1.1.0"), scaleDownDelaySeconds=36000),
              hold_in_phase("ScaleDownDelay")),
@@ -111,6 +114,9 @@ def test_an_abort_at_any_step_rolls_back_with_prod_never_empty_and_nothing_left(
         api, arm_emulator, emulator_admin, target, seeded, seeder, held):
     if held.step == "Setup":
         inject(emulator_admin, target, {"method": "PUT", "path": f"/virtualMachineScaleSets/{NEW}$", **THROTTLED})
+    if held.step == "Swap":
+        inject(emulator_admin, target, {"method": "POST", "path": f"/virtualMachineScaleSets/{NEW}/manualupgrade$",
+                                        **THROTTLED})
     if held.step == "Downsize":
         inject(emulator_admin, target, {"method": "DELETE", "path": f"/autoscalesettings/{OLD_AUTOSCALE}$",
                                         **THROTTLED})
