@@ -16,9 +16,10 @@ from tests.e2e.test_rollback_from_every_step import NEW, inject, running_old  # 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("running_old")]
 
 # Retry-After in the emulator's faults is in real seconds for the SDK, virtual seconds for a durable timer:
-# 30 answers of 20 s each is a ten-minute window that an SDK retrying inside the activity would sleep for real.
-THROTTLED_WINDOW = {"status": 429, "retryAfter": "20", "times": 30}
-BUSY_WINDOW = {"status": 409, "code": "OperationNotAllowed", "retryAfter": "20", "times": 12,
+# 40 answers of 20 s each is a 13-minute window, more answers than the SDK's and the activity's retries
+# together ever took, and one an SDK retrying inside the activity would sleep for real.
+THROTTLED_WINDOW = {"status": 429, "retryAfter": "20", "times": 40}
+BUSY_WINDOW = {"status": 409, "code": "OperationNotAllowed", "retryAfter": "20", "times": 40,
                "message": "Operation 'PATCH' is not allowed since another operation is in progress on it."}
 # The step's deadline, counted from the first busy answer: longer than the window.
 PATIENT = {"steadyStateTimeoutMinutes": 30}
@@ -47,8 +48,8 @@ def test_minutes_of_throttling_on_the_new_scale_sets_writes_and_reads_are_ridden
     deployment = api.deploy(spec_for(target, seeded[1], **PATIENT))
 
     log = assert_new_serves_prod(api, arm_emulator, emulator_admin, target, deployment)
-    assert len(answered(emulator_admin, target, "PATCH", 429)) == 30, log
-    assert len(answered(emulator_admin, target, "GET", 429)) == 30, log
+    assert len(answered(emulator_admin, target, "PATCH", 429)) == 40, log
+    assert len(answered(emulator_admin, target, "GET", 429)) == 40, log
     assert "Azure is throttling or busy: waiting 20 s before retrying" in log, log
 
 
@@ -57,5 +58,5 @@ def test_another_operation_in_progress_on_a_write_is_waited_out(api, arm_emulato
     deployment = api.deploy(spec_for(target, seeded[1], **PATIENT))
 
     log = assert_new_serves_prod(api, arm_emulator, emulator_admin, target, deployment)
-    assert len(answered(emulator_admin, target, "PATCH", 409)) == 12, log
+    assert len(answered(emulator_admin, target, "PATCH", 409)) == 40, log
     assert "Azure is throttling or busy: waiting 20 s before retrying" in log, log
