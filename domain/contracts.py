@@ -20,6 +20,18 @@ DEPLOYMENT_ORCHESTRATIONS = frozenset({ORCHESTRATOR_NAME, UNDO_ORCHESTRATOR_NAME
 # The deployment step an activity works for, added to its input by the orchestrator and taken out by
 # the activities' blueprint before the contract reads it: telemetry groups a step's work by it.
 STEP_KEY = "_step"
+# Present (True) in an activity's input when its caller waits Azure's "busy" out (orchestration version 3):
+# the blueprint then answers Azure's throttling (429) or an operation in progress (409) with the marker
+# below instead of failing: {BUSY_MARKER: {"retryAfterSeconds": s, "reason": "..."}}.
+BUSY_OK_KEY = "_busy_ok"
+BUSY_MARKER = "_azureBusy"
+
+
+def busy_answer(result: object) -> dict | None:
+    """The busy marker's content when `result` is one; None for any real answer."""
+    if isinstance(result, dict) and isinstance(result.get(BUSY_MARKER), dict):
+        return result[BUSY_MARKER]
+    return None
 
 
 class _Contract:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from azure.core.pipeline.policies import RetryPolicy
 from azure.identity import DefaultAzureCredential
 from azure.keyvault.secrets import SecretClient
 from azure.mgmt.compute import ComputeManagementClient
@@ -17,7 +18,26 @@ from azure.mgmt.network import NetworkManagementClient
 from azure.storage.blob import BlobServiceClient
 
 from gateway.credentials import StaticTokenCredential
+from gateway.errors import retry_after_seconds
 from gateway.settings import CREDENTIAL_EMULATOR, Settings, SettingsError
+
+# The longest Retry-After an ARM call sleeps inside its activity. A longer one (a throttling window, an
+# operation in progress) is handed back to the orchestrator, which waits it out with a durable timer
+# (activities/blueprint.py, orchestrators/bluegreen.py): an activity must not sleep for minutes.
+MAX_RETRY_AFTER_SLEPT_IN_ACTIVITY_SECONDS = 10.0
+
+
+class ShortSleepRetryPolicy(RetryPolicy):
+    """azure-core's retries (5xx, connection errors, short Retry-After), except a 429 or 409 whose
+    Retry-After is long: those are raised at once."""
+
+    def is_retry(self, settings: dict[str, Any], response: Any) -> bool:
+        http = response.http_response
+        if http.status_code in (409, 429):
+            after = retry_after_seconds(http.headers)
+            if after is not None and after > MAX_RETRY_AFTER_SLEPT_IN_ACTIVITY_SECONDS:
+                return False
+        return super().is_retry(settings, response)
 
 
 class AzureClients:
@@ -50,6 +70,7 @@ class AzureClients:
             "base_url": self.settings.arm_endpoint,
             "credential_scopes": [self.settings.credential_scope],
             "polling_interval": self.settings.polling_interval,
+            "retry_policy": ShortSleepRetryPolicy(),
         }
         if self.settings.arm_ca_bundle:
             kwargs["connection_verify"] = self.settings.arm_ca_bundle

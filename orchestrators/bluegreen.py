@@ -18,6 +18,7 @@ from azure.durable_functions.models.Task import TaskBase, TaskState
 from domain import steps as S
 from domain.capacity import Capacity, retarget_autoscale
 from domain.contracts import (
+    BUSY_OK_KEY,
     STEP_KEY,
     AcquireLockInput,
     AutoscaleInput,
@@ -36,6 +37,7 @@ from domain.contracts import (
     Source,
     ValidateTargetInput,
     WaitInput,
+    busy_answer,
 )
 from domain.model import AutoscaleSnapshot, ImageVersionSummary, InstanceCounts, ScaleSetSummary
 from domain.naming import autoscale_name
@@ -79,6 +81,8 @@ bp = df.Blueprint()
 BUSY_RETRY_SECONDS = 60
 BUSY_MAX_WAIT = timedelta(hours=6)
 IMAGE_POLL_SECONDS = 30
+# Azure busy (429 throttling, 409 operation in progress) without a usable Retry-After: wait this long.
+AZURE_BUSY_DEFAULT_WAIT_SECONDS = 30
 IMAGE_READY_TIMEOUT = timedelta(hours=2)
 VERDICTS = {"approve": "approved", "reject": "rejected"}
 # Operator signals, raised by the API (triggers/deployments.py) as external events.
@@ -180,6 +184,9 @@ class BlueGreenDeployment:
         self.resume_signal: TaskBase | None = None
         self.pauses: tuple[Pause, ...] = ()
         self.azure_calls: dict[int, TaskBase] = {}  # by id(): tasks are not hashable
+        # Each activity task's (activity, payload, retry), to schedule it again after Azure was busy.
+        self.requests: dict[int, tuple[str, dict[str, Any], bool]] = {}
+        self.body_running = False  # a step's body is scheduling (see `guarded_body`): it may ride busy Azure out
         self.attach_at = autoscale_attach_point(
             approval_required=self.approval_required, downsize_old_first=self.spec.resize_strategy == "downsizeOldFirst",
             downsize_old_vmss=self.spec.downsize_old_vmss)
@@ -205,11 +212,17 @@ class BlueGreenDeployment:
     def call(self, request: Any, retry: bool = True):
         """Call the activity `request` is the input of."""
         payload = {**request.to_json(), STEP_KEY: self.view.phase}
+        if self.body_running and self.flow.rides_out_busy_azure:
+            payload[BUSY_OK_KEY] = True  # the answer reaches `guarded`, which waits a busy marker out
+        return self.schedule(request.activity, payload, retry)
+
+    def schedule(self, activity: str, payload: dict[str, Any], retry: bool) -> TaskBase:
         if retry:
-            task = self.ctx.call_activity_with_retry(request.activity, RETRY, payload)
+            task = self.ctx.call_activity_with_retry(activity, RETRY, payload)
         else:
-            task = self.ctx.call_activity(request.activity, payload)
+            task = self.ctx.call_activity(activity, payload)
         self.azure_calls[id(task)] = task
+        self.requests[id(task)] = (activity, payload, retry)
         return task
 
     def log(self, *lines: str):
@@ -257,10 +270,13 @@ class BlueGreenDeployment:
         value: Any = None
         error: BaseException | None = None
         while True:
+            self.body_running = True
             try:
                 task = steps.throw(error) if error is not None else steps.send(value)
             except StopIteration as stop:
                 return stop.value
+            finally:
+                self.body_running = False
             value, error = None, None
             try:
                 value = yield from self.guarded(task)
@@ -279,6 +295,7 @@ class BlueGreenDeployment:
             self.abort_signal = self.ctx.wait_for_external_event(ABORT_EVENT)
             self.resume_signal = self.ctx.wait_for_external_event(RESUMED_EVENT)
             self.signals_armed_at = self.now()
+        busy_since: datetime | None = None
         while True:
             yield from self.note_resume()
             if self.abort_signal.state is not TaskState.RUNNING:
@@ -292,7 +309,32 @@ class BlueGreenDeployment:
             if winner is task:
                 if task.state is TaskState.FAILED:
                     raise task.result
-                return task.result
+                busy = busy_answer(task.result) if id(task) in self.requests else None
+                if busy is None:
+                    return task.result
+                if busy_since is None:
+                    busy_since = self.now()
+                task = yield from self.wait_out_busy(task, busy, busy_since)
+
+    def wait_out_busy(self, task: TaskBase, busy: dict[str, Any], since: datetime):
+        """Azure answered `task` "busy" (throttled, or another operation in progress: CONTRACT §4): wait
+        its Retry-After with a durable timer (an abort still wins), then schedule the same activity again.
+        The streak may last as long as a step's steady-state wait (`steady_state_timeout_minutes`, counted
+        from its first busy answer); after that the step fails, naming the throttling. Returns the new task."""
+        activity, payload, retry = self.requests.pop(id(task))
+        try:
+            seconds = max(1.0, float(busy.get("retryAfterSeconds", AZURE_BUSY_DEFAULT_WAIT_SECONDS)))
+        except (TypeError, ValueError):
+            seconds = float(AZURE_BUSY_DEFAULT_WAIT_SECONDS)
+        give_up = since + timedelta(minutes=self.spec.steady_state_timeout_minutes)
+        if self.now() >= give_up:
+            raise StepFailed(self.view.phase, f"Azure stayed busy for {self.spec.steady_state_timeout_minutes} "
+                                              f"minute(s) while calling {activity}: {busy.get('reason')}")
+        if self.now() == since:  # the first busy answer of this call: say so once
+            yield self.log(f"Azure is throttling or busy: waiting {seconds:g} s before retrying {activity} "
+                           f"({busy.get('reason')})")
+        yield from self.guarded(self.ctx.create_timer(min(self.now() + timedelta(seconds=seconds), give_up)))
+        return self.schedule(activity, payload, retry)
 
     def note_resume(self):
         """A resume signal carries when the pause began (the API reads it from the suspended instance).

@@ -12,7 +12,7 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from domain.contracts import InstanceCountsInput, WaitInput
+from domain.contracts import BUSY_OK_KEY, InstanceCountsInput, WaitInput, busy_answer
 from domain.model import InstanceCounts
 from domain.rollout import ABORTED_BY_OPERATOR
 from domain.steady_state import describe, is_steady
@@ -21,7 +21,8 @@ from orchestrators.versions import wait_is_abortable
 
 bp = df.Blueprint()
 
-# Transient Azure failures (throttling past the SDK's own retries, 5xx) get a few more tries.
+# Transient Azure failures (5xx past the SDK's own retries) get a few more tries; throttling is waited out
+# by the callers that ask for a busy answer (BUSY_OK_KEY, orchestration version 3).
 RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=5_000, max_number_of_attempts=3)
 POLLS_PER_GENERATION = 20  # continue_as_new after this many polls keeps the history bounded
 
@@ -43,21 +44,31 @@ def wait_until_steady(context: df.DurableOrchestrationContext):
     polls = request.polls_done
     aborted = None
     ref = InstanceCountsInput(request.deployment_id, request.subscription_id, request.resource_group, request.name)
+    counts = InstanceCounts()
+    poll_request = ref.to_json()
+    if abortable:  # wait version 2 (deployments of version 3): a throttled poll is a poll that saw nothing new
+        poll_request[BUSY_OK_KEY] = True
     while True:
-        raw = yield context.call_activity_with_retry(ref.activity, RETRY, ref.to_json())
-        counts = InstanceCounts.from_json(raw)
-        context.set_custom_status({"capacity": CapacityView.of(counts, request.target).to_json(), "polls": polls + 1})
-        if is_steady(counts, request.target, request.require_latest_model, request.health_monitored,
-                     request.at_least_target):
-            return wait_result(True, counts, None)
-        if counts.failed:
-            return wait_result(False, counts, f"{counts.failed} instance(s) of [{request.name}] failed provisioning "
-                                              f"({describe(counts, request.target)})")
+        raw = yield context.call_activity_with_retry(ref.activity, RETRY, poll_request)
+        busy = busy_answer(raw)
+        interval = float(request.poll_interval_seconds)
+        if busy is not None:
+            interval = max(interval, float(busy.get("retryAfterSeconds") or 0))
+        else:
+            counts = InstanceCounts.from_json(raw)
+            context.set_custom_status({"capacity": CapacityView.of(counts, request.target).to_json(),
+                                       "polls": polls + 1})
+            if is_steady(counts, request.target, request.require_latest_model, request.health_monitored,
+                         request.at_least_target):
+                return wait_result(True, counts, None)
+            if counts.failed:
+                return wait_result(False, counts, f"{counts.failed} instance(s) of [{request.name}] failed "
+                                                  f"provisioning ({describe(counts, request.target)})")
         now = utc(context.current_utc_datetime)
         if now >= deadline:
             return wait_result(False, counts, f"Timed out waiting for [{request.name}] to be {request.purpose}: "
                                               f"{describe(counts, request.target)}", timed_out=True)
-        poll = context.create_timer(min(now + timedelta(seconds=request.poll_interval_seconds), deadline))
+        poll = context.create_timer(min(now + timedelta(seconds=interval), deadline))
         if not abortable:
             yield poll
         else:

@@ -34,6 +34,11 @@ class FlowVersion:
     # that cannot complete leaves the new version serving, Succeeded with a warning, instead of swapping
     # back (versions 1 and 2 rolled back: their histories go on scheduling the rollback's activities).
     downsize_failure_warns: bool = False
+    # Version 3 too: Azure's throttling (429) and "another operation is in progress" (409) are answered by
+    # the activities with a busy marker (their input carries BUSY_OK_KEY), which a step waits out with a
+    # durable timer and retries until its deadline; the steady-state wait's polls likewise (wait version 2).
+    # Versions 1 and 2 never ask for the marker: such an answer fails their activity as it always did.
+    rides_out_busy_azure: bool = False
 
 
 def rescale_as_its_own_step(spec: DeploymentSpec) -> list[str]:
@@ -50,7 +55,7 @@ def rescale_as_its_own_step(spec: DeploymentSpec) -> list[str]:
 VERSION_1 = FlowVersion(plan=plan_steps, wait_version="1")
 VERSION_2 = FlowVersion(plan=rescale_as_its_own_step, wait_version="1")
 VERSION_3 = FlowVersion(plan=rescale_as_its_own_step, wait_version="2", operator_actions=True,
-                        downsize_failure_warns=True)
+                        downsize_failure_warns=True, rides_out_busy_azure=True)
 
 # Keys are `context.version`: None is an instance started before host.json had a defaultVersion
 # (the flow of version 1). The newest key is host.json's defaultVersion (tests/orchestrators/test_versions.py).

@@ -269,6 +269,23 @@ def test_throttled_write_is_retried_after_retry_after(clients, target, emulator_
     assert patches == [429, 200]
 
 
+def test_a_long_retry_after_is_raised_at_once_for_the_orchestrator_to_wait_out(clients, target, emulator_admin):
+    # Sleeping a minutes-long throttling window inside an activity is what durable timers are for.
+    t = target
+    _create(clients, t)
+    path = f"/resourceGroups/{t.rg}/providers/Microsoft.Compute/virtualMachineScaleSets/web__1$"
+    try:
+        emulator_admin.call("POST", "/_emulator/faults",
+                            {"method": "PATCH", "path": path, "status": 429, "times": 1, "retryAfter": "600"})
+        seq = emulator_admin.last_seq()
+        with pytest.raises(HttpResponseError) as err:
+            compute.set_capacity(clients, t.sub, t.rg, "web__1", 1)
+        assert err.value.status_code == 429
+        assert [e["status"] for e in emulator_admin.requests_since(seq) if e["method"] == "PATCH"] == [429]
+    finally:
+        emulator_admin.call("DELETE", "/_emulator/faults")
+
+
 def test_persistent_throttling_and_failed_operations_propagate(clients, target, emulator_admin):
     t = target
     _create(clients, t)

@@ -3,12 +3,13 @@ ends, what it answers, and how it keeps its history bounded."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from domain.contracts import WaitInput
+from domain.contracts import BUSY_MARKER, WaitInput
 from domain.view import iso_instant
 from orchestrators.steady_state_wait import POLLS_PER_GENERATION, wait_until_steady
 from orchestrators.versions import UnsupportedVersion
@@ -124,3 +125,21 @@ def test_a_wait_of_version_1_or_started_before_versions_only_sleeps_between_poll
 def test_a_wait_of_a_version_the_app_does_not_run_fails_before_any_poll():
     with pytest.raises(UnsupportedVersion):
         wait(Polls(counts(2)), version="9")
+
+
+def test_a_throttled_poll_of_version_2_is_a_poll_that_saw_nothing_new_after_the_longer_retry_after():
+    busy = {BUSY_MARKER: {"retryAfterSeconds": 60, "reason": "throttled (429)"}}
+    polls = Polls(counts(2, provisioned=1), busy, busy, counts(2))
+    result, context = wait(polls, interval=15)
+    assert result["steady"] is True and polls.reads == 4
+    gaps = [round((later - earlier).total_seconds()) for earlier, later in itertools.pairwise(polls.timers)]
+    assert gaps == [61, 61]  # a busy answer's 60 s Retry-After (and the poll's second), not the 15 s interval
+    assert context.custom_status["capacity"]["healthy"] == 2
+
+
+def test_a_wait_throttled_past_its_deadline_times_out_with_the_last_counts_it_saw():
+    busy = {BUSY_MARKER: {"retryAfterSeconds": 60, "reason": "throttled (429)"}}
+    polls = Polls(counts(2, provisioned=1), busy)
+    result, _ = wait(polls, timeout=timedelta(minutes=5))
+    assert result["steady"] is False and result["timedOut"] is True
+    assert result["counts"]["provisioned"] == 1 and "Timed out" in result["reason"]
