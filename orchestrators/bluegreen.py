@@ -316,7 +316,7 @@ class BlueGreenDeployment:
                     busy_since = self.now()
                 task = yield from self.wait_out_busy(task, busy, busy_since)
 
-    def wait_out_busy(self, task: TaskBase, busy: dict[str, Any], since: datetime):
+    def wait_out_busy(self, task: TaskBase, busy: dict[str, Any], since: datetime, raced: bool = True):
         """Azure answered `task` "busy" (throttled, or another operation in progress: CONTRACT §4): wait
         its Retry-After with a durable timer (an abort still wins), then schedule the same activity again.
         The streak may last as long as a step's steady-state wait (`steady_state_timeout_minutes`, counted
@@ -333,8 +333,37 @@ class BlueGreenDeployment:
         if self.now() == since:  # the first busy answer of this call: say so once
             yield self.log(f"Azure is throttling or busy: waiting {seconds:g} s before retrying {activity} "
                            f"({busy.get('reason')})")
-        yield from self.guarded(self.ctx.create_timer(min(self.now() + timedelta(seconds=seconds), give_up)))
+        timer = self.ctx.create_timer(min(self.now() + timedelta(seconds=seconds), give_up))
+        if raced:
+            yield from self.guarded(timer)
+        else:
+            yield timer
         return self.schedule(activity, payload, retry)
+
+    def riding_out_busy(self, body: Generator[Any, Any, Any]):
+        """The rollback rides busy Azure out as a step does (it matters most there: prod is being
+        restored), but races nothing: an abort is refused once the rollback runs, and the abort that
+        started it has already been received."""
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            self.body_running = True
+            try:
+                task = body.throw(error) if error is not None else body.send(value)
+            except StopIteration as stop:
+                return stop.value
+            finally:
+                self.body_running = False
+            value, error = None, None
+            try:
+                value = yield task
+                busy_since: datetime | None = None
+                while (busy := busy_answer(value) if id(task) in self.requests else None) is not None:
+                    busy_since = busy_since or self.now()
+                    task = yield from self.wait_out_busy(task, busy, busy_since, raced=False)
+                    value = yield task
+            except Exception as exc:  # the action's own failure: it handles it or fails the rollback
+                error = exc
 
     def note_resume(self):
         """A resume signal carries when the pause began (the API reads it from the suspended instance).
@@ -741,7 +770,10 @@ class BlueGreenDeployment:
         self.publish(phase=S.ROLLBACK)
         try:
             for action in plan:
-                yield from self.undo(action)
+                if self.flow.rides_out_busy_azure:
+                    yield from self.riding_out_busy(self.undo(action))
+                else:
+                    yield from self.undo(action)
         except Exception as exc:  # the rollback itself failed: say both, leave it to an operator
             self.mark(S.ROLLBACK, StepStatus.FAILED)
             message = f"{reason}; rollback failed: {_clean(exc)}"

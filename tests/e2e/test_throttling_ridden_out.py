@@ -60,3 +60,21 @@ def test_another_operation_in_progress_on_a_write_is_waited_out(api, arm_emulato
     log = assert_new_serves_prod(api, arm_emulator, emulator_admin, target, deployment)
     assert len(answered(emulator_admin, target, "PATCH", 409)) == 40, log
     assert "Azure is throttling or busy: waiting 20 s before retrying" in log, log
+
+
+def test_the_rollback_rides_out_minutes_of_throttling_while_it_puts_the_old_scale_set_back(
+        api, arm_emulator, emulator_admin, target, seeded):
+    from tests.e2e.test_rollback_from_every_step import OLD, assert_rolled_back
+
+    deployment = api.deploy(spec_for(target, seeded[1], scaleDownDelaySeconds=36000, **PATIENT))
+    api.wait(deployment, phase="ScaleDownDelay", timeout=90)
+    # The old scale set left prod; its way back (a PATCH of its pools and tags) is throttled for minutes.
+    inject(emulator_admin, target, {"method": "PATCH", "path": f"/virtualMachineScaleSets/{OLD}$", **THROTTLED_WINDOW})
+    assert api.act(deployment, "abort").status_code == 202
+    view = assert_rolled_back(api, arm_emulator, emulator_admin, target, deployment, "ScaleDownDelay",
+                              error="Aborted by operator")
+    throttled = [r for r in emulator_admin.get("/_emulator/requests").json()
+                 if r["method"] == "PATCH" and r["status"] == 429 and r["path"].lower().endswith(f"/{OLD}".lower())
+                 and f"/resourcegroups/{target.resource_group.lower()}/" in r["path"].lower()]
+    assert len(throttled) == 40, api.log(deployment)
+    assert "Azure is throttling or busy" in api.log(deployment) and view["phase"] == "RolledBack"
