@@ -81,9 +81,6 @@ KNOWN_DEFECTS: dict[tuple[str, str], str] = {
     ("Downsize", "LRO Failed always"): (
         "the downsize's retry finds capacity 0 in the model the failed operation left and logs 'Downscaled "
         "... to [0]': the deployment succeeds with no warning, its log never mentions the failure"),
-    ("Rollback", "LRO Failed always"): (
-        "a rollback whose deletion of the new scale set fails leaves it tagged BLUE (tagged so by the "
-        "failed swap's model change): two BLUE scale sets in the lineage, one of them out of prod"),
 }
 
 
