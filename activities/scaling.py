@@ -13,6 +13,7 @@ from domain.contracts import (
     RetireScaleSetInput,
 )
 from domain.model import AutoscaleSnapshot
+from domain.tags import GREEN, with_bg_version
 from gateway import autoscale, compute
 
 
@@ -91,8 +92,9 @@ def retire_scale_set(payload: dict) -> bool:
     if current.pool_ids:
         log(ref.deployment_id,
                   f"Sending request to detach virtual machine scale set:[{ref.name}] from every backend pool")
+        # GREEN: should its deletion fail, a retired scale set must not pass for the one serving prod.
         compute.update_pools_and_tags(c, sub, rg, ref.name, remove_pool_ids=list(current.pool_ids), add_pool_ids=[],
-                                      tags=dict(current.tags))
+                                      tags=with_bg_version(current.tags, GREEN))
         compute.manual_upgrade(c, sub, rg, ref.name)
     if current.capacity:
         log(ref.deployment_id, f"Setting capacity of Virtual Machine Scale Set: [{ref.name}] to [0] instances")
