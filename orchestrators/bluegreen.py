@@ -266,24 +266,28 @@ class BlueGreenDeployment:
 
     def guarded_body(self, body: Step):
         """Run a step's body, racing every task it waits for with the operator's signals."""
-        steps = body()
+        return self.driving(body(), self.guarded)
+
+    def driving(self, body: Generator[Any, Any, Any], wait: Callable[[TaskBase], Generator[Any, Any, Any]]):
+        """Run `body`, handing each task it yields to `wait`, which returns the task's result (or raises
+        its failure into the body). While the body runs its activity inputs may ask for busy markers."""
         value: Any = None
         error: BaseException | None = None
         while True:
             self.body_running = True
             try:
-                task = steps.throw(error) if error is not None else steps.send(value)
+                task = body.throw(error) if error is not None else body.send(value)
             except StopIteration as stop:
                 return stop.value
             finally:
                 self.body_running = False
             value, error = None, None
             try:
-                value = yield from self.guarded(task)
+                value = yield from wait(task)
             except Aborted:
-                steps.close()
+                body.close()
                 raise
-            except Exception as exc:  # the step's own failure: the body handles it or fails the step
+            except Exception as exc:  # the body's own failure: it handles it or fails its step
                 error = exc
 
     def guarded(self, task: TaskBase):
@@ -344,26 +348,16 @@ class BlueGreenDeployment:
         """The rollback rides busy Azure out as a step does (it matters most there: prod is being
         restored), but races nothing: an abort is refused once the rollback runs, and the abort that
         started it has already been received."""
-        value: Any = None
-        error: BaseException | None = None
-        while True:
-            self.body_running = True
-            try:
-                task = body.throw(error) if error is not None else body.send(value)
-            except StopIteration as stop:
-                return stop.value
-            finally:
-                self.body_running = False
-            value, error = None, None
-            try:
-                value = yield task
-                busy_since: datetime | None = None
-                while (busy := busy_answer(value) if id(task) in self.requests else None) is not None:
-                    busy_since = busy_since or self.now()
-                    task = yield from self.wait_out_busy(task, busy, busy_since, raced=False)
-                    value = yield task
-            except Exception as exc:  # the action's own failure: it handles it or fails the rollback
-                error = exc
+        return self.driving(body, self.waiting_out_busy)
+
+    def waiting_out_busy(self, task: TaskBase):
+        value = yield task
+        busy_since: datetime | None = None
+        while (busy := busy_answer(value) if id(task) in self.requests else None) is not None:
+            busy_since = busy_since or self.now()
+            task = yield from self.wait_out_busy(task, busy, busy_since, raced=False)
+            value = yield task
+        return value
 
     def note_resume(self):
         """A resume signal carries when the pause began (the API reads it from the suspended instance).
