@@ -23,10 +23,9 @@ _counter = itertools.count(1)
 WEBHOOK_SIGNING_KEY = secrets.token_urlsafe(32)
 
 
-@pytest.fixture(scope="session")
-def devhost(arm_emulator, azurite, tmp_path_factory):
-    state = tmp_path_factory.mktemp("devhost")
-    settings = {
+def devhost_settings(arm_emulator, azurite, **extra: str) -> dict[str, str]:
+    """The app settings of a test devhost on the private emulator and Azurite, plus `extra`."""
+    return {
         "ARM_ENDPOINT": arm_emulator.endpoint,
         "ARM_CA_BUNDLE": str(arm_emulator.ca_bundle),
         "ARM_CREDENTIAL": "emulator",
@@ -34,13 +33,22 @@ def devhost(arm_emulator, azurite, tmp_path_factory):
         "ARM_POLLING_INTERVAL_SECONDS": "0.05",
         "AzureWebJobsStorage": azurite.connection_string,
         "TIME_SCALE": str(TEST_TIME_SCALE),
-        "WEBHOOK_SIGNING_KEY": WEBHOOK_SIGNING_KEY,
-        # function, master and system keys, checked as on Azure (the Durable and Event Grid webhooks
-        # take their system key, not the function key)
-        **stack.new_keys(),
+        **extra,
     }
-    host = stack.start_devhost(stack.ROOT, settings, time_scale=TEST_TIME_SCALE, log_path=state / "devhost.log",
+
+
+def start_test_devhost(state, settings: dict[str, str]):
+    """devhost on a free port, its durable state and log under `state`."""
+    return stack.start_devhost(stack.ROOT, settings, time_scale=TEST_TIME_SCALE, log_path=state / "devhost.log",
                                extra_args=["--state-dir", str(state / "state")])
+
+
+@pytest.fixture(scope="session")
+def devhost(arm_emulator, azurite, tmp_path_factory):
+    # function, master and system keys, checked as on Azure (the Durable and Event Grid webhooks take
+    # their system key, not the function key)
+    host = start_test_devhost(tmp_path_factory.mktemp("devhost"), devhost_settings(
+        arm_emulator, azurite, WEBHOOK_SIGNING_KEY=WEBHOOK_SIGNING_KEY, **stack.new_keys()))
     yield host
     host.stop()
 

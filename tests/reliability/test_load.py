@@ -27,8 +27,7 @@ import pytest
 from gateway.credentials import StaticTokenCredential
 from scripts import stack
 from scripts.seed import Seeder, Target
-from tests.conftest import TEST_TIME_SCALE
-from tests.e2e.conftest import SUBSCRIPTION_ID, profile_for, spec_for
+from tests.e2e.conftest import SUBSCRIPTION_ID, devhost_settings, profile_for, spec_for, start_test_devhost
 from tests.support.api import TERMINAL, DeployerApi
 from tests.support.arm import compute_client
 from tests.triggers.events import adapt, fixture_event
@@ -47,19 +46,8 @@ _counter = itertools.count(1)
 @pytest.fixture(scope="module")
 def load_devhost(arm_emulator, azurite, tmp_path_factory):
     """A devhost of this module's own: the load here must not slow the shared one's tests."""
-    state = tmp_path_factory.mktemp("load-devhost")
-    settings = {
-        "ARM_ENDPOINT": arm_emulator.endpoint,
-        "ARM_CA_BUNDLE": str(arm_emulator.ca_bundle),
-        "ARM_CREDENTIAL": "emulator",
-        "KEYVAULT_ENDPOINT": arm_emulator.endpoint,
-        "ARM_POLLING_INTERVAL_SECONDS": "0.05",
-        "AzureWebJobsStorage": azurite.connection_string,
-        "TIME_SCALE": str(TEST_TIME_SCALE),
-        **stack.new_keys(),
-    }
-    host = stack.start_devhost(stack.ROOT, settings, time_scale=TEST_TIME_SCALE, log_path=state / "devhost.log",
-                               extra_args=["--state-dir", str(state / "state")])
+    host = start_test_devhost(tmp_path_factory.mktemp("load-devhost"),
+                              devhost_settings(arm_emulator, azurite, **stack.new_keys()))
     yield host
     host.stop()
 

@@ -23,8 +23,7 @@ import pytest
 from gateway.credentials import EMULATOR_TOKEN, StaticTokenCredential
 from scripts import stack
 from scripts.seed import Seeder, Target
-from tests.conftest import TEST_TIME_SCALE
-from tests.e2e.conftest import SUBSCRIPTION_ID, spec_for
+from tests.e2e.conftest import SUBSCRIPTION_ID, devhost_settings, spec_for, start_test_devhost
 from tests.support.api import DeployerApi
 
 pytestmark = pytest.mark.e2e
@@ -36,19 +35,9 @@ SAS_SIGNATURE = re.compile(r"[?&]sig=[A-Za-z0-9%+/=]{20,}")
 def keyed_devhost(arm_emulator, azurite, tmp_path_factory):
     state = tmp_path_factory.mktemp("secret-devhost")
     function_key = "fk-" + secrets.token_urlsafe(24)
-    settings = {
-        "ARM_ENDPOINT": arm_emulator.endpoint,
-        "ARM_CA_BUNDLE": str(arm_emulator.ca_bundle),
-        "ARM_CREDENTIAL": "emulator",
-        "ARM_POLLING_INTERVAL_SECONDS": "0.05",
-        "AzureWebJobsStorage": azurite.connection_string,
-        "FUNCTION_KEY": function_key,
-        "WEBHOOK_SIGNING_KEY": "wsk-" + secrets.token_urlsafe(24),
-        "KEYVAULT_ENDPOINT": arm_emulator.endpoint,
-        "TIME_SCALE": str(TEST_TIME_SCALE),
-    }
-    host = stack.start_devhost(stack.ROOT, settings, time_scale=TEST_TIME_SCALE, log_path=state / "devhost.log",
-                               extra_args=["--state-dir", str(state / "state")])
+    settings = devhost_settings(arm_emulator, azurite, FUNCTION_KEY=function_key,
+                                WEBHOOK_SIGNING_KEY="wsk-" + secrets.token_urlsafe(24))
+    host = start_test_devhost(state, settings)
     yield host, state / "state", settings["WEBHOOK_SIGNING_KEY"]
     host.stop()
 
