@@ -25,6 +25,8 @@ STEP_KEY = "_step"
 # below instead of failing: {BUSY_MARKER: {"retryAfterSeconds": s, "reason": "..."}}.
 BUSY_OK_KEY = "_busy_ok"
 BUSY_MARKER = "_azureBusy"
+# In `read_instance_counts`' answer beside the counts: Compute's rate-limit header as {policy: requests left}.
+RATE_LIMIT_KEY = "rate_limit_remaining"
 
 
 def busy_answer(result: object) -> dict | None:
@@ -258,6 +260,9 @@ class WaitInput(_Contract):
     health_monitored: bool | None = None
     # After the swap autoscale may already have grown the scale set past the target (its minimum).
     at_least_target: bool = False
+    # Wait version 3: polls in a row that saw the same counts (they stretch the interval), carried
+    # across continue_as_new.
+    unchanged_polls: int = 0
 
 
 @dataclass(frozen=True)

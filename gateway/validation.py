@@ -62,6 +62,9 @@ def target_problems(
 
 
 def _image_compatibility_problems(c: AzureClients, base: BaseInspection, image: ImageVersionSummary) -> list[str]:
+    if base.summary.image_id and gallery.same_definition(base.summary.image_id, image.id):
+        # A new version of the base's own image definition: same OS type, same generation, nothing to read.
+        return []
     new = gallery.get_image_definition(c, image.id)
     if new is None:
         return []
