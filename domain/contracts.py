@@ -109,6 +109,9 @@ class ValidateTargetInput(_Contract):
 
     deployment_id: str
     spec: dict[str, Any]
+    # Version 4: read the base from one list of the resource group's scale sets and answer the lineage
+    # (`inspect_lineage`'s answer, under "lineage") from that same list.
+    read_lineage: bool = False
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,13 @@ def get_scale_set(c: AzureClients, sub: str, rg: str, name: str) -> ScaleSetSumm
 
 
 def list_scale_sets(c: AzureClients, sub: str, rg: str) -> list[ScaleSetSummary]:
-    return [summarize(m) for m in c.compute(sub).virtual_machine_scale_sets.list(rg)]
+    return [summarize(m) for m in list_scale_set_models(c, sub, rg)]
+
+
+def list_scale_set_models(c: AzureClients, sub: str, rg: str) -> list[Any]:
+    """Every scale set of the resource group with its whole model, as a GET of each returns it (one list
+    call, paged): what validation reads the base from and Setup reads the lineage from."""
+    return list(c.compute(sub).virtual_machine_scale_sets.list(rg))
 
 
 def health_monitoring_of(model: Any) -> str | None:
@@ -177,8 +183,11 @@ def inspect_base(
     """`BaseInspection` of the base scale set `name`, None when it does not exist (no write).
     `admin_password`: the deployment names a Key Vault secret for a password-login base."""
     model = _get_model(c, sub, rg, name)
-    if model is None:
-        return None
+    return None if model is None else inspection_of(model, admin_password=admin_password)
+
+
+def inspection_of(model: Any, *, admin_password: bool = False) -> BaseInspection:
+    """`BaseInspection` of a scale set model already read (a GET, or an item of a list)."""
     vm_profile = ((_rest(model).get("properties") or {}).get("virtualMachineProfile") or {})
     probe = ((vm_profile.get("networkProfile") or {}).get("healthProbe") or {}).get("id")
     return BaseInspection(summarize(model), base_copy_problems(model, admin_password=admin_password),

@@ -39,6 +39,9 @@ class FlowVersion:
     # durable timer and retries until its deadline; the steady-state wait's polls likewise (wait version 2).
     # Versions 1 and 2 never ask for the marker: such an answer fails their activity as it always did.
     rides_out_busy_azure: bool = False
+    # Version 4: validation reads the base from one list of the resource group's scale sets and answers the
+    # lineage from it, so Setup schedules no `inspect_lineage` unless it waited for the image meanwhile.
+    lineage_read_at_validation: bool = False
 
 
 def rescale_as_its_own_step(spec: DeploymentSpec) -> list[str]:
@@ -59,7 +62,7 @@ VERSION_3 = FlowVersion(plan=rescale_as_its_own_step, wait_version="2", operator
 # Version 4: its steady-state waits (wait version 3) pace their polls: slower while nothing changes and
 # when Compute's read budget for the scale set runs low, never faster than pollIntervalSeconds.
 VERSION_4 = FlowVersion(plan=rescale_as_its_own_step, wait_version="3", operator_actions=True,
-                        downsize_failure_warns=True, rides_out_busy_azure=True)
+                        downsize_failure_warns=True, rides_out_busy_azure=True, lineage_read_at_validation=True)
 
 # Keys are `context.version`: None is an instance started before host.json had a defaultVersion
 # (the flow of version 1). The newest key is host.json's defaultVersion (tests/orchestrators/test_versions.py).
