@@ -6,6 +6,7 @@ from activities.blueprint import bp
 from activities.runtime import clients, log
 from activities.setup import _clear_autoscale
 from domain.contracts import (
+    RATE_LIMIT_KEY,
     AutoscaleInput,
     ClearAutoscaleInput,
     InstanceCountsInput,
@@ -55,14 +56,17 @@ def _downscaled(request: ResizeInput) -> str:
 
 @bp.activity_trigger(input_name="payload")
 def read_instance_counts(payload: dict) -> dict:
+    """The counts, and `rate_limit_remaining`: what Compute said is left of the scale set's read budget
+    ({policy: requests left}), which the steady-state wait (version 3) paces its polls by."""
     ref = InstanceCountsInput.from_json(payload)
-    counts = compute.instance_counts(clients(), ref.subscription_id, ref.resource_group, ref.name)
+    poll = compute.poll_instances(clients(), ref.subscription_id, ref.resource_group, ref.name)
+    counts = poll.counts
     log(ref.deployment_id,
         f"Virtual Machine Scale Set: [{ref.name}] has [{counts.total}] instances: [{counts.provisioned}] provisioned, "
         + (f"[{counts.healthy}] healthy of [{counts.health_reported}] reporting health, " if counts.health_reported
            else "health not monitored (no instance reports vmHealth), ")
         + f"[{counts.failed}] failed, [{counts.latest_model}] on the latest model")
-    return counts.to_json()
+    return {**counts.to_json(), RATE_LIMIT_KEY: poll.rate_limit_remaining}
 
 
 @bp.activity_trigger(input_name="payload")

@@ -14,9 +14,11 @@ from domain.contracts import (
     ValidateTargetInput,
 )
 from domain.lineage import active_member, lineage_members
+from domain.model import ScaleSetSummary
 from domain.resource_ids import scale_set_id
 from domain.spec import parse_spec
 from gateway import autoscale, compute, gallery, validation
+from gateway.clients import AzureClients
 
 
 class TargetInvalid(Exception):
@@ -28,7 +30,7 @@ def validate_target(payload: dict) -> dict:
     request = ValidateTargetInput.from_json(payload)
     spec = parse_spec(request.spec)
     c = clients()
-    target = validation.read_target(c, spec)
+    target = validation.read_target(c, spec, with_scale_sets=request.read_lineage)
     check, inspection, image, problems = target.check, target.inspection, target.image, target.problems
     if problems:
         log(request.deployment_id, *[f"Validation failed: {p}" for p in problems])
@@ -40,13 +42,18 @@ def validate_target(payload: dict) -> dict:
         log(request.deployment_id,
             f"Instance health of base VMSS [{spec.base_vmss}] is not monitored (no Application Health extension, "
             f"no load balancer health probe): steady state is judged on provisioning alone")
-    return {
+    answer = {
         "prod_pool_id": check.prod_pool_id,
         "stage_pool_id": check.stage_pool_id,
         "base": inspection.summary.to_json(),
         "image": image.to_json(),
         "health_monitored": inspection.health_monitoring is not None,
     }
+    if request.read_lineage and target.scale_sets is not None:
+        # The list the base was read from holds the lineage too: Setup needs no second read of it.
+        answer["lineage"] = _lineage(c, request.deployment_id, spec.subscription_id, spec.resource_group,
+                                     spec.infrastructure_id, check.prod_pool_id, target.scale_sets)
+    return answer
 
 
 @bp.activity_trigger(input_name="payload")
@@ -61,19 +68,25 @@ def inspect_lineage(payload: dict) -> dict:
     request = LineageInput.from_json(payload)
     c = clients()
     scale_sets = compute.list_scale_sets(c, request.subscription_id, request.resource_group)
-    members = lineage_members(scale_sets, request.infrastructure_id)
-    active = active_member(members, request.prod_pool_id)
+    return _lineage(c, request.deployment_id, request.subscription_id, request.resource_group,
+                    request.infrastructure_id, request.prod_pool_id, scale_sets)
+
+
+def _lineage(c: AzureClients, deployment_id: str, sub: str, rg: str, infrastructure_id: str,
+             prod_pool_id: str | None, scale_sets: list[ScaleSetSummary]) -> dict:
+    """The lineage in the resource group's scale sets, its active member and that one's autoscale setting."""
+    members = lineage_members(scale_sets, infrastructure_id)
+    active = active_member(members, prod_pool_id)
     setting = None
     if active is not None:
         # Only an enabled setting sizes anything (CONTRACT §4); it may live in another resource group.
-        setting = autoscale.find_autoscale(c, request.subscription_id, request.resource_group, active.summary.id,
-                                           enabled_only=True)
+        setting = autoscale.find_autoscale(c, sub, rg, active.summary.id, enabled_only=True)
         note = sizing_note(active.summary, setting)
         if note:
-            log(request.deployment_id, note)
+            log(deployment_id, note)
     names = ", ".join(f"{m.summary.name} (capacity {m.summary.capacity})" for m in members) or "none"
-    log(request.deployment_id,
-        f"Found {len(members)} Virtual Machine Scale Set(s) for infrastructure [{request.infrastructure_id}]: {names}",
+    log(deployment_id,
+        f"Found {len(members)} Virtual Machine Scale Set(s) for infrastructure [{infrastructure_id}]: {names}",
         f"Active Virtual Machine Scale Set: [{active.summary.name}]" if active else
         "No active Virtual Machine Scale Set was found")
     return {

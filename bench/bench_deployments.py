@@ -2,7 +2,8 @@
 
 One private stack (devhost on the real app, ARM emulator with throttling on, Azurite). Per size, a
 first deployment (from the base scale set) and a second one (a new image: the blue/green swap), each
-in a resource group of its own, counted from the emulator's request log (`GET /_emulator/requests`).
+in a resource group of its own, counted from the emulator's request log (`GET /_emulator/requests`):
+the resource group's requests and the subscription-wide ones (autoscale lookups), operation polls apart.
 
 1. Swap: ARM writes and simulated duration of the second deployment at 2, 20 and 100 instances, the
    ratios writes(100)/writes(2) and duration(100)/duration(2), and the Swap step's simulated duration
@@ -44,11 +45,14 @@ def deploy(ls, spec: dict, resource_group: str) -> dict:
     wall = time.monotonic() - started
     if view["status"] != "Succeeded":
         raise RuntimeError(f"deployment {deployment_id} ended {view['status']}: {ls.api.log(deployment_id)}")
-    requests = ls.requests(before, resource_group)
-    # operation-status URLs live under /providers/.../locations/, outside the resource group; one
-    # deployment runs at a time here, so every poll of the window is this deployment's
-    polls = [r for r in ls.requests(before) if _is_poll(r)]
-    counted = [r for r in requests if not _is_poll(r)]
+    window = ls.requests(before)
+    requests = [r for r in window if _in_group(r, resource_group)]
+    # Operation-status URLs live under /providers/.../locations/, and autoscale settings are looked up in
+    # the whole subscription (`list_by_subscription`), both outside the resource group; one deployment
+    # runs at a time here, so every request of the window outside any resource group is this deployment's.
+    polls = [r for r in window if _is_poll(r)]
+    counted = [r for r in window if not _is_poll(r) and (_in_group(r, resource_group) or "/resourcegroups/" not in
+                                                         r["path"].lower())]
     swap = next((s for s in view.get("steps", []) if s["name"] == "Swap"), None)
     return {
         "id": deployment_id,
@@ -63,6 +67,10 @@ def deploy(ls, spec: dict, resource_group: str) -> dict:
         "byKind": dict(sorted(counts_by_kind(counted).items())),
         "writesByKind": dict(sorted(counts_by_kind([r for r in counted if is_write(r)]).items())),
     }
+
+
+def _in_group(request: dict, resource_group: str) -> bool:
+    return f"/resourcegroups/{resource_group.lower()}/" in request["path"].lower()
 
 
 def _is_poll(request: dict) -> bool:

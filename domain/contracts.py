@@ -25,6 +25,8 @@ STEP_KEY = "_step"
 # below instead of failing: {BUSY_MARKER: {"retryAfterSeconds": s, "reason": "..."}}.
 BUSY_OK_KEY = "_busy_ok"
 BUSY_MARKER = "_azureBusy"
+# In `read_instance_counts`' answer beside the counts: Compute's rate-limit header as {policy: requests left}.
+RATE_LIMIT_KEY = "rate_limit_remaining"
 
 
 def busy_answer(result: object) -> dict | None:
@@ -107,6 +109,9 @@ class ValidateTargetInput(_Contract):
 
     deployment_id: str
     spec: dict[str, Any]
+    # Version 4: read the base from one list of the resource group's scale sets and answer the lineage
+    # (`inspect_lineage`'s answer, under "lineage") from that same list.
+    read_lineage: bool = False
 
 
 @dataclass(frozen=True)
@@ -258,6 +263,9 @@ class WaitInput(_Contract):
     health_monitored: bool | None = None
     # After the swap autoscale may already have grown the scale set past the target (its minimum).
     at_least_target: bool = False
+    # Wait version 3: polls in a row that saw the same counts (they stretch the interval), carried
+    # across continue_as_new.
+    unchanged_polls: int = 0
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from azure.core.exceptions import DecodeError, ResourceNotFoundError
 from azure.mgmt.compute import models as cm
 
 from domain.model import InstanceCounts, ScaleSetSummary
+from domain.steady_state import rate_limit_remaining
 from gateway import gallery, keyvault
 from gateway.clients import AzureClients
 from gateway.errors import GatewayError, NotFoundError
@@ -123,7 +124,13 @@ def get_scale_set(c: AzureClients, sub: str, rg: str, name: str) -> ScaleSetSumm
 
 
 def list_scale_sets(c: AzureClients, sub: str, rg: str) -> list[ScaleSetSummary]:
-    return [summarize(m) for m in c.compute(sub).virtual_machine_scale_sets.list(rg)]
+    return [summarize(m) for m in list_scale_set_models(c, sub, rg)]
+
+
+def list_scale_set_models(c: AzureClients, sub: str, rg: str) -> list[Any]:
+    """Every scale set of the resource group with its whole model, as a GET of each returns it (one list
+    call, paged): what validation reads the base from and Setup reads the lineage from."""
+    return list(c.compute(sub).virtual_machine_scale_sets.list(rg))
 
 
 def health_monitoring_of(model: Any) -> str | None:
@@ -176,8 +183,11 @@ def inspect_base(
     """`BaseInspection` of the base scale set `name`, None when it does not exist (no write).
     `admin_password`: the deployment names a Key Vault secret for a password-login base."""
     model = _get_model(c, sub, rg, name)
-    if model is None:
-        return None
+    return None if model is None else inspection_of(model, admin_password=admin_password)
+
+
+def inspection_of(model: Any, *, admin_password: bool = False) -> BaseInspection:
+    """`BaseInspection` of a scale set model already read (a GET, or an item of a list)."""
     vm_profile = ((_rest(model).get("properties") or {}).get("virtualMachineProfile") or {})
     probe = ((vm_profile.get("networkProfile") or {}).get("healthProbe") or {}).get("id")
     return BaseInspection(summarize(model), base_copy_problems(model, admin_password=admin_password),
@@ -537,13 +547,42 @@ def delete_scale_set(c: AzureClients, sub: str, rg: str, name: str, *, wait: boo
     return True
 
 
+RATE_LIMIT_HEADER = "x-ms-ratelimit-remaining-resource"
+
+
+@dataclass(frozen=True)
+class InstancePoll:
+    """One poll of a scale set's instances, and what Compute said was left of its read budget (its
+    `x-ms-ratelimit-remaining-resource` header as {policy: requests left}; empty when it sent none)."""
+
+    counts: InstanceCounts
+    rate_limit_remaining: dict[str, int]
+
+
+def poll_instances(c: AzureClients, sub: str, rg: str, name: str) -> InstancePoll:
+    """`instance_counts`, with the rate-limit header of the list's answer (its last page's)."""
+    headers: list[str] = []
+
+    def keep_header(response: Any) -> None:
+        value = response.http_response.headers.get(RATE_LIMIT_HEADER)
+        if value:
+            headers.append(value)
+
+    counts = _count_instances(c, sub, rg, name, raw_response_hook=keep_header)
+    return InstancePoll(counts, rate_limit_remaining(headers[-1] if headers else None))
+
+
 def instance_counts(c: AzureClients, sub: str, rg: str, name: str) -> InstanceCounts:
     """One `virtualMachines?$expand=instanceView` list call (never one GET per VM).
 
     `health_reported` counts instances whose instance view has a `vmHealth` status at all: 0 with
     provisioned instances means the scale set does not monitor health (see `domain.steady_state`)."""
+    return _count_instances(c, sub, rg, name)
+
+
+def _count_instances(c: AzureClients, sub: str, rg: str, name: str, **kwargs: Any) -> InstanceCounts:
     try:
-        vms = list(c.compute(sub).virtual_machine_scale_set_vms.list(rg, name, expand="instanceView"))
+        vms = list(c.compute(sub).virtual_machine_scale_set_vms.list(rg, name, expand="instanceView", **kwargs))
     except ResourceNotFoundError as exc:
         raise NotFoundError(SCALE_SET, name, f"in resource group '{rg}'") from exc
     total = provisioned = healthy = failed = latest = reported = 0

@@ -7,6 +7,7 @@ from typing import Any
 from azure.core.exceptions import ResourceNotFoundError
 
 from domain.model import ImageDefinitionSummary, ImageVersionSummary
+from domain.resource_ids import ImageDefinitionId
 from gateway.clients import AzureClients
 from gateway.ids import parse_image_definition_id, parse_image_version_id
 
@@ -46,16 +47,30 @@ def get_image_version(c: AzureClients, image_version_id: str) -> ImageVersionSum
     return summarize_image_version(model)
 
 
+def definition_ref(image_id: str) -> ImageDefinitionId | None:
+    """The image definition an image id names (a gallery image version id, or a definition id itself);
+    None when it is not a gallery image (a marketplace or managed image)."""
+    try:
+        return parse_image_definition_id(image_id)
+    except ValueError:
+        try:
+            return parse_image_version_id(image_id).definition
+        except ValueError:
+            return None
+
+
+def same_definition(image_id: str, other_id: str) -> bool:
+    """Whether both ids name (versions of) one gallery image definition: no read can tell them apart."""
+    ref, other = definition_ref(image_id), definition_ref(other_id)
+    return ref is not None and other is not None and ref.id.lower() == other.id.lower()
+
+
 def get_image_definition(c: AzureClients, image_id: str) -> ImageDefinitionSummary | None:
     """The image definition of a gallery image version id (or of a definition id itself); None when it
     does not exist or `image_id` is not a gallery image (a marketplace or managed image)."""
-    try:
-        ref = parse_image_definition_id(image_id)
-    except ValueError:
-        try:
-            ref = parse_image_version_id(image_id).definition
-        except ValueError:
-            return None
+    ref = definition_ref(image_id)
+    if ref is None:
+        return None
     try:
         model = c.compute(ref.subscription).gallery_images.get(ref.resource_group, ref.gallery, ref.image)
     except ResourceNotFoundError:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.model import ImageVersionSummary, LoadBalancerSummary
+from domain.model import ImageVersionSummary, LoadBalancerSummary, ScaleSetSummary
 from domain.plan import TargetCheck, check_target
 from domain.resource_ids import same_resource
 from domain.spec import DeploymentSpec
@@ -62,6 +62,9 @@ def target_problems(
 
 
 def _image_compatibility_problems(c: AzureClients, base: BaseInspection, image: ImageVersionSummary) -> list[str]:
+    if base.summary.image_id and gallery.same_definition(base.summary.image_id, image.id):
+        # A new version of the base's own image definition: same OS type, same generation, nothing to read.
+        return []
     new = gallery.get_image_definition(c, image.id)
     if new is None:
         return []
@@ -90,16 +93,29 @@ class TargetReads:
     image: ImageVersionSummary | None
     check: TargetCheck
     problems: list[str]
+    # `read_target(..., with_scale_sets=True)`: every scale set of the resource group, lineage or not.
+    scale_sets: list[ScaleSetSummary] | None = None
 
 
-def read_target(c: AzureClients, spec: DeploymentSpec) -> TargetReads:
+def read_target(c: AzureClients, spec: DeploymentSpec, *, with_scale_sets: bool = False) -> TargetReads:
+    """One read of each resource validation needs. `with_scale_sets`: the base is read from one list of
+    the resource group's scale sets instead of a GET, and the list is kept (`scale_sets`) for the
+    lineage: as many requests as the GET alone."""
     sub, rg = spec.subscription_id, spec.resource_group
     balancer = network.get_load_balancer(c, sub, rg, spec.load_balancer)
-    inspection = compute.inspect_base(c, sub, rg, spec.base_vmss, admin_password=spec.admin_password is not None)
+    admin_password = spec.admin_password is not None
+    scale_sets = None
+    if with_scale_sets:
+        models = compute.list_scale_set_models(c, sub, rg)
+        base = next((m for m in models if str(m.name or "").lower() == spec.base_vmss.lower()), None)
+        inspection = None if base is None else compute.inspection_of(base, admin_password=admin_password)
+        scale_sets = [compute.summarize(m) for m in models]
+    else:
+        inspection = compute.inspect_base(c, sub, rg, spec.base_vmss, admin_password=admin_password)
     image = gallery.get_image_version(c, spec.image)
     check = check_target(spec, balancer, inspection.summary if inspection else None,
                          inspection.problems if inspection else [], image)
     pool_ids = {role: pool_id for role, pool_id in (("prod", check.prod_pool_id), ("stage", check.stage_pool_id))
                 if pool_id}
     problems = check.problems + target_problems(c, balancer, pool_ids, inspection, image)
-    return TargetReads(balancer, inspection, image, check, problems)
+    return TargetReads(balancer, inspection, image, check, problems, scale_sets)

@@ -456,17 +456,21 @@ class BlueGreenDeployment:
 
     def setup(self):
         spec = self.spec
-        target = yield self.call(ValidateTargetInput(deployment_id=self.id, spec=spec.to_json()), retry=False)
+        validate = ValidateTargetInput(deployment_id=self.id, spec=spec.to_json(),
+                                       read_lineage=self.flow.lineage_read_at_validation)
+        target = yield self.call(validate, retry=False)
         self.prod_pool_id, self.stage_pool_id = target["prod_pool_id"], target["stage_pool_id"]
         base = ScaleSetSummary.from_json(target["base"])
         # Copies of the base monitor health as it does; None (older histories): judge from each poll.
         self.health_monitored = True if target.get("health_monitored") else None
         image = ImageVersionSummary.from_json(target["image"])
-        yield from self.wait_for_image(image, base.location)
+        waited = yield from self.wait_for_image(image, base.location)
 
-        lineage = yield self.call(LineageInput(deployment_id=self.id, subscription_id=self.sub, resource_group=self.rg,
-                                               infrastructure_id=spec.infrastructure_id,
-                                               prod_pool_id=self.prod_pool_id))
+        lineage = target.get("lineage") if self.flow.lineage_read_at_validation and not waited else None
+        if lineage is None:  # versions 1 to 3; or the image wait took long enough for the lineage to change
+            lineage = yield self.call(LineageInput(deployment_id=self.id, subscription_id=self.sub,
+                                                   resource_group=self.rg, infrastructure_id=spec.infrastructure_id,
+                                                   prod_pool_id=self.prod_pool_id))
         autoscale = AutoscaleSnapshot.from_json(lineage["active_autoscale"]) if lineage["active_autoscale"] else None
         plan = plan_setup(spec, [ScaleSetSummary.from_json(m) for m in lineage["members"]], autoscale,
                           lineage.get("names", []), self.source.kind, self.prod_pool_id, self.stage_pool_id)
@@ -505,15 +509,16 @@ class BlueGreenDeployment:
 
     def wait_for_image(self, image: ImageVersionSummary, location: str):
         """A version still replicating to the scale set's region is waited for; a failed replication
-        ends the deployment before anything is created."""
+        ends the deployment before anything is created. Returns whether it waited."""
         started = self.now()
+        waited = False
         while True:
             deadline = started + IMAGE_READY_TIMEOUT + self.held_since(started)
             if image.failed_in(location):
                 raise StepFailed(S.SETUP, f"Image version [{image.name}] failed to replicate "
                                           f"(provisioning {image.provisioning_state}, replication {image.replication_state})")
             if image.ready_in(location):
-                return
+                return waited
             if self.now() >= deadline:
                 yield from self.settle_signals()  # a pause may have moved the deadline
             if self.now() >= started + IMAGE_READY_TIMEOUT + self.held_since(started):
@@ -523,6 +528,7 @@ class BlueGreenDeployment:
             yield self.log(f"Waiting for image version [{image.name}] to replicate "
                            f"(provisioning {image.provisioning_state}, replication {image.replication_state})")
             yield self.ctx.create_timer(self.now() + timedelta(seconds=IMAGE_POLL_SECONDS))
+            waited = True
             found = yield self.call(ImageRef(deployment_id=self.id, image_version_id=self.spec.image))
             if found is None:
                 raise StepFailed(S.SETUP, f"Image version [{self.spec.image}] no longer exists")

@@ -12,12 +12,12 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from domain.contracts import BUSY_OK_KEY, InstanceCountsInput, WaitInput, busy_answer
+from domain.contracts import BUSY_OK_KEY, RATE_LIMIT_KEY, InstanceCountsInput, WaitInput, busy_answer
 from domain.model import InstanceCounts
 from domain.rollout import ABORTED_BY_OPERATOR
-from domain.steady_state import describe, is_steady
+from domain.steady_state import describe, is_steady, next_poll_seconds
 from domain.view import CapacityView, parse_instant, utc
-from orchestrators.versions import wait_is_abortable
+from orchestrators.versions import wait_is_abortable, wait_is_paced
 
 bp = df.Blueprint()
 
@@ -40,8 +40,12 @@ def wait_until_steady(context: df.DurableOrchestrationContext):
     request = WaitInput.from_json(context.get_input())
     # Version 1 (and waits started before versions) only sleeps: racing its timer would not replay.
     abortable = wait_is_abortable(context.version)
+    paced = wait_is_paced(context.version)
     deadline = parse_instant(request.deadline)
     polls = request.polls_done
+    unchanged = request.unchanged_polls
+    previous: InstanceCounts | None = None
+    remaining: dict[str, int] = {}
     aborted = None
     ref = InstanceCountsInput(request.deployment_id, request.subscription_id, request.resource_group, request.name)
     counts = InstanceCounts()
@@ -51,11 +55,18 @@ def wait_until_steady(context: df.DurableOrchestrationContext):
     while True:
         raw = yield context.call_activity_with_retry(ref.activity, RETRY, poll_request)
         busy = busy_answer(raw)
-        interval = float(request.poll_interval_seconds)
+        if busy is None:
+            counts = InstanceCounts.from_json(raw)
+            if paced:  # wait version 3: a poll that saw nothing new, or a read budget running low, slows it
+                if previous is not None:
+                    unchanged = unchanged + 1 if counts == previous else 0
+                previous = counts
+                remaining = dict(raw.get(RATE_LIMIT_KEY) or {})
+        interval = (next_poll_seconds(request.poll_interval_seconds, unchanged, remaining) if paced
+                    else float(request.poll_interval_seconds))
         if busy is not None:
             interval = max(interval, float(busy.get("retryAfterSeconds") or 0))
         else:
-            counts = InstanceCounts.from_json(raw)
             context.set_custom_status({"capacity": CapacityView.of(counts, request.target).to_json(),
                                        "polls": polls + 1})
             if is_steady(counts, request.target, request.require_latest_model, request.health_monitored,
@@ -79,7 +90,8 @@ def wait_until_steady(context: df.DurableOrchestrationContext):
                 return wait_result(False, counts, ABORTED_BY_OPERATOR)
         polls += 1
         if polls % POLLS_PER_GENERATION == 0:
-            context.continue_as_new(WaitInput(**{**request.to_json(), "polls_done": polls}).to_json())
+            carried = {"polls_done": polls, **({"unchanged_polls": unchanged} if paced else {})}
+            context.continue_as_new(WaitInput(**{**request.to_json(), **carried}).to_json())
             return None
 
 

@@ -39,6 +39,9 @@ class FlowVersion:
     # durable timer and retries until its deadline; the steady-state wait's polls likewise (wait version 2).
     # Versions 1 and 2 never ask for the marker: such an answer fails their activity as it always did.
     rides_out_busy_azure: bool = False
+    # Version 4: validation reads the base from one list of the resource group's scale sets and answers the
+    # lineage from it, so Setup schedules no `inspect_lineage` unless it waited for the image meanwhile.
+    lineage_read_at_validation: bool = False
 
 
 def rescale_as_its_own_step(spec: DeploymentSpec) -> list[str]:
@@ -56,6 +59,10 @@ VERSION_1 = FlowVersion(plan=plan_steps, wait_version="1")
 VERSION_2 = FlowVersion(plan=rescale_as_its_own_step, wait_version="1")
 VERSION_3 = FlowVersion(plan=rescale_as_its_own_step, wait_version="2", operator_actions=True,
                         downsize_failure_warns=True, rides_out_busy_azure=True)
+# Version 4: its steady-state waits (wait version 3) pace their polls: slower while nothing changes and
+# when Compute's read budget for the scale set runs low, never faster than pollIntervalSeconds.
+VERSION_4 = FlowVersion(plan=rescale_as_its_own_step, wait_version="3", operator_actions=True,
+                        downsize_failure_warns=True, rides_out_busy_azure=True, lineage_read_at_validation=True)
 
 # Keys are `context.version`: None is an instance started before host.json had a defaultVersion
 # (the flow of version 1). The newest key is host.json's defaultVersion (tests/orchestrators/test_versions.py).
@@ -64,12 +71,15 @@ FLOWS: dict[str | None, FlowVersion] = {
     "1": VERSION_1,
     "2": VERSION_2,
     "3": VERSION_3,
+    "4": VERSION_4,
 }
 
 # The steady_state_wait's own versions (its `context.version`, the `wait_version` above): from "2" on a
-# poll timer is raced with the operator's `abort` event; None and "1" only sleep.
-WAIT_VERSIONS: tuple[str | None, ...] = (None, "1", "2")
-ABORTABLE_WAIT_VERSIONS: frozenset[str | None] = frozenset({"2"})
+# poll timer is raced with the operator's `abort` event; None and "1" only sleep. From "3" on the interval
+# between polls adapts (domain.steady_state.next_poll_seconds); before, it is pollIntervalSeconds.
+WAIT_VERSIONS: tuple[str | None, ...] = (None, "1", "2", "3")
+ABORTABLE_WAIT_VERSIONS: frozenset[str | None] = frozenset({"2", "3"})
+PACED_WAIT_VERSIONS: frozenset[str | None] = frozenset({"3"})
 
 
 def wait_is_abortable(version: str | None) -> bool:
@@ -77,6 +87,13 @@ def wait_is_abortable(version: str | None) -> bool:
     if version not in WAIT_VERSIONS:
         raise UnsupportedVersion(version)
     return version in ABORTABLE_WAIT_VERSIONS
+
+
+def wait_is_paced(version: str | None) -> bool:
+    version = version or None
+    if version not in WAIT_VERSIONS:
+        raise UnsupportedVersion(version)
+    return version in PACED_WAIT_VERSIONS
 
 
 class UnsupportedVersion(Exception):

@@ -13,7 +13,7 @@ import azure.functions as func
 from domain.lineage import active_member, lineage_members
 from domain.plan import plan_document, plan_setup, plan_warnings
 from domain.spec import DeploymentSpec
-from gateway import autoscale, compute, validation
+from gateway import autoscale, validation
 from gateway.clients import get_clients
 from triggers.http import error_response, json_response
 
@@ -26,7 +26,7 @@ def _invalid(problems: list[str]) -> func.HttpResponse:
 def _plan(spec: DeploymentSpec) -> func.HttpResponse:
     c = get_clients()
     sub, rg = spec.subscription_id, spec.resource_group
-    target = validation.read_target(c, spec)
+    target = validation.read_target(c, spec, with_scale_sets=True)
     balancer, inspection, image, check = target.balancer, target.inspection, target.image, target.check
     if target.problems:
         return _invalid(target.problems)
@@ -34,7 +34,7 @@ def _plan(spec: DeploymentSpec) -> func.HttpResponse:
     if image.failed_in(inspection.summary.location):
         return _invalid([f"Image version [{image.name}] failed to replicate (provisioning {image.provisioning_state}, "
                          f"replication {image.replication_state})"])
-    scale_sets = compute.list_scale_sets(c, sub, rg)
+    scale_sets = target.scale_sets or []  # the list the base was read from: the lineage, as Setup reads it
     active = active_member(lineage_members(scale_sets, spec.infrastructure_id), check.prod_pool_id)
     # As inspect_lineage reads it: only an enabled setting sizes anything, wherever it lives.
     setting = autoscale.find_autoscale(c, sub, rg, active.summary.id, enabled_only=True) if active else None

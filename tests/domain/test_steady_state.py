@@ -6,7 +6,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.model import InstanceCounts
-from domain.steady_state import describe, health_monitored, is_steady
+from domain.steady_state import (
+    BACKOFF_CAP,
+    describe,
+    health_monitored,
+    is_steady,
+    next_poll_seconds,
+    rate_limit_remaining,
+    window_seconds,
+)
 
 
 def counts(total=3, provisioned=3, healthy=3, failed=0, latest_model=3, health_reported=3) -> InstanceCounts:
@@ -103,3 +111,50 @@ def test_after_the_swap_more_instances_than_the_target_are_steady_when_every_one
     assert not is_steady(one_new_instance_still_booting, 3, require_latest_model=True, at_least_target=True)
     assert not is_steady(InstanceCounts(total=2, provisioned=2, healthy=2, failed=0, latest_model=2,
                                         health_reported=2), 3, at_least_target=True)
+
+
+# -- pacing the polls (steady_state_wait version 3) -----------------------------------------------------
+
+AZURE_HEADER = "Microsoft.Compute/HighCostGet3Min;107,Microsoft.Compute/HighCostGet30Min;527"
+
+
+def test_the_rate_limit_header_reads_as_requests_left_per_policy():
+    assert rate_limit_remaining(AZURE_HEADER) == {"Microsoft.Compute/HighCostGet3Min": 107,
+                                                  "Microsoft.Compute/HighCostGet30Min": 527}
+    assert rate_limit_remaining(None) == {} and rate_limit_remaining("") == {}
+    assert rate_limit_remaining("Microsoft.Compute/X1Min;nope,Microsoft.Compute/Y1Min;4") == {"Microsoft.Compute/Y1Min": 4}
+
+
+def test_a_policy_counts_requests_in_the_window_its_name_says():
+    assert window_seconds("Microsoft.Compute/HighCostGet3Min") == 180
+    assert window_seconds("Microsoft.Compute/HighCostGet30Min") == 1800
+    assert window_seconds("Microsoft.Compute/VMScaleSetHighCostGet1Min") == 60
+    assert window_seconds("Microsoft.Compute/HighCostGetSubscriptionMaximum") == 60
+
+
+def test_with_budget_to_spare_and_every_poll_news_the_spec_interval_holds():
+    assert next_poll_seconds(15) == 15
+    assert next_poll_seconds(15, 0, rate_limit_remaining(AZURE_HEADER)) == 15
+
+
+def test_polls_that_see_nothing_change_stretch_the_interval_up_to_a_cap():
+    intervals = [next_poll_seconds(10, n) for n in range(12)]
+    assert intervals[0] == 10 and intervals[1] == 15
+    assert intervals == sorted(intervals)
+    assert intervals[-1] == 10 * BACKOFF_CAP
+
+
+def test_a_read_budget_running_low_spreads_what_is_left_over_its_window():
+    assert next_poll_seconds(5, 0, {"Microsoft.Compute/VMScaleSetHighCostGet1Min": 3}) == 20
+    assert next_poll_seconds(5, 0, {"Microsoft.Compute/HighCostGet30Min": 60}) == 30
+    # nothing left: one whole window
+    assert next_poll_seconds(5, 0, {"Microsoft.Compute/HighCostGet3Min": 0}) == 180
+    # the scarcest policy decides
+    assert next_poll_seconds(5, 0, {"Microsoft.Compute/A1Min": 30, "Microsoft.Compute/B1Min": 2}) == 30
+
+
+@given(st.integers(1, 300), st.integers(0, 50),
+       st.dictionaries(st.sampled_from(["Microsoft.Compute/A1Min", "Microsoft.Compute/B30Min", "X"]),
+                       st.integers(0, 5000)))
+def test_never_faster_than_the_spec_interval(base, unchanged, remaining):
+    assert next_poll_seconds(base, unchanged, remaining) >= base

@@ -218,6 +218,23 @@ def test_instance_counts_come_from_one_list_call(clients, target, emulator_admin
         compute.instance_counts(clients, t.sub, t.rg, "missing")
 
 
+def test_a_poll_of_the_instances_is_one_list_and_brings_back_compute_s_remaining_read_budget(
+        clients, target, emulator_admin):
+    t = target
+    _create(clients, t)
+    seq = emulator_admin.last_seq()
+    first = compute.poll_instances(clients, t.sub, t.rg, "web__1")
+    second = compute.poll_instances(clients, t.sub, t.rg, "web__1")
+    assert first.counts.total == 0
+    assert [e["path"].rsplit("/", 1)[-1].lower() for e in emulator_admin.requests_since(seq)] == \
+        ["virtualmachines", "virtualmachines"]
+    policy = "Microsoft.Compute/VMScaleSetHighCostGet1Min"  # the scale set's high-cost GET bucket
+    assert policy in first.rate_limit_remaining and "Microsoft.Compute/HighCostGetSubscriptionMaximum" in \
+        first.rate_limit_remaining
+    # the bucket holds 30; each answer is what was left after that very request
+    assert all(0 <= poll.rate_limit_remaining[policy] < 30 for poll in (first, second))
+
+
 def test_instance_counts_see_unhealthy_instances(clients, target):
     t = target
     sick = create_image_version(clients, t, "4.0.0", tags={"emulator.health": "unhealthy"})

@@ -141,10 +141,13 @@ class Azure:
         if name == "acquire_target_lock":
             return {"acquired": True, "holder": None}
         if name == "validate_target":
-            return {"prod_pool_id": POOL.format("prod"), "stage_pool_id": POOL.format("stage"),
-                    "base": summary("base", 0),
-                    "image": {"id": IMAGE.format("1.1.0"), "name": "1.1.0", "provisioning_state": "Succeeded",
-                              "replication_state": "Completed"}}
+            target = {"prod_pool_id": POOL.format("prod"), "stage_pool_id": POOL.format("stage"),
+                      "base": summary("base", 0),
+                      "image": {"id": IMAGE.format("1.1.0"), "name": "1.1.0", "provisioning_state": "Succeeded",
+                                "replication_state": "Completed"}}
+            if payload.get("read_lineage"):  # version 4: the lineage comes with the validation, as the activity does
+                target["lineage"] = self.answer(Task("activity", "inspect_lineage", payload))
+            return target
         if name == "inspect_lineage":
             members = [self.old] if self.old else []
             return {"members": members, "active": self.old["name"] if self.old else None,
@@ -174,6 +177,9 @@ class Azure:
             if work is not None:
                 return work.resolve(self(work))
             return next(c for c in task.payload if c.kind == "timer").resolve(None)
+        return self.answer(task)
+
+    def answer(self, task: Task) -> Any:
         if task.name not in self.answers:
             return self.default(task)
         answer = self.answers[task.name]

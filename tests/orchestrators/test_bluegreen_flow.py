@@ -3,7 +3,7 @@ when something fails, without a host."""
 
 from __future__ import annotations
 
-from tests.orchestrators.driver import Azure, autoscale_of, run, summary
+from tests.orchestrators.driver import Azure, Task, autoscale_of, run, summary
 
 
 def test_a_deployment_against_a_scripted_azure_swaps_and_downsizes():
@@ -125,3 +125,39 @@ def test_an_approval_with_the_token_records_who_decided_and_why():
     approval = context.custom_status["approval"]
     assert (approval["decision"], approval["decidedBy"], approval["comment"]) == ("approve", "alice@contoso.com", "go")
     assert approval["decidedAt"] is not None and approval["timeoutAt"] > approval["requestedAt"]
+
+
+REPLICATING = {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/web/"
+                     "versions/1.1.0", "name": "1.1.0", "provisioning_state": "Succeeded",
+               "replication_state": "InProgress", "region_states": {"westus": "InProgress"}}
+
+
+def test_version_4_takes_the_lineage_from_the_validation_and_reads_it_no_second_time():
+    azure = Azure()
+    outcome, _ = run(azure, version="4")
+    assert outcome["status"] == "Succeeded"
+    assert [t.payload["read_lineage"] for t in azure.activities("validate_target")] == [True]
+    assert azure.activities("inspect_lineage") == []
+    # what the lineage said still decides: the active scale set is the one replaced
+    assert [t.payload["name"] for t in azure.activities("route_scale_set")] == ["web__2", "web__1"]
+
+
+def test_version_4_reads_the_lineage_again_after_waiting_for_the_image():
+    # Minutes or hours of replication: what the validation saw of the lineage may have changed.
+    validated = Azure().default(Task("activity", "validate_target", {}))
+    azure = Azure(answers={"validate_target": lambda payload: {**validated, "image": REPLICATING,
+                                                               "lineage": {"members": [], "active": None,
+                                                                           "active_autoscale": None, "names": []}},
+                           "check_image_version": {**REPLICATING, "replication_state": "Completed",
+                                                   "region_states": {"westus": "Completed"}}})
+    outcome, _ = run(azure, version="4")
+    assert outcome["status"] == "Succeeded"
+    assert len(azure.activities("check_image_version")) == 1 and len(azure.activities("inspect_lineage")) == 1
+    assert [t.payload["name"] for t in azure.activities("route_scale_set")] == ["web__2", "web__1"]
+
+
+def test_version_3_reads_the_lineage_on_its_own_as_it_recorded():
+    azure = Azure()
+    run(azure, version="3")
+    assert [t.payload.get("read_lineage") for t in azure.activities("validate_target")] == [False]
+    assert len(azure.activities("inspect_lineage")) == 1

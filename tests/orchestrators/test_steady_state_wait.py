@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from domain.contracts import BUSY_MARKER, WaitInput
+from domain.contracts import BUSY_MARKER, RATE_LIMIT_KEY, WaitInput
 from domain.view import iso_instant
 from orchestrators.steady_state_wait import POLLS_PER_GENERATION, wait_until_steady
 from orchestrators.versions import UnsupportedVersion
@@ -143,3 +143,41 @@ def test_a_wait_throttled_past_its_deadline_times_out_with_the_last_counts_it_sa
     result, _ = wait(polls, timeout=timedelta(minutes=5))
     assert result["steady"] is False and result["timedOut"] is True
     assert result["counts"]["provisioned"] == 1 and "Timed out" in result["reason"]
+
+
+def gaps_between(timers: list[datetime]) -> list[float]:
+    """Seconds between poll timers: the interval the wait chose, plus the driver's second per activity."""
+    return [(later - earlier).total_seconds() - 1 for earlier, later in itertools.pairwise(timers)]
+
+
+def test_a_wait_of_version_3_slows_while_polls_see_nothing_change_and_keeps_pace_again_on_news():
+    a, b = counts(2, provisioned=0), counts(2, provisioned=1)
+    polls = Polls(a, a, a, b, b, counts(2))
+    result, _ = wait(polls, interval=10, version="3")
+    assert result["steady"] is True and polls.reads == 6
+    # the first poll has nothing to compare with; each unchanged one stretches the next interval 1.5x
+    assert gaps_between(polls.timers) == [15, 22.5, 10, 15]
+
+
+def test_a_wait_of_version_3_polls_slower_when_the_scale_sets_read_budget_runs_low():
+    low = {**counts(2, provisioned=0), RATE_LIMIT_KEY: {"Microsoft.Compute/VMScaleSetHighCostGet1Min": 2}}
+    plenty = {**counts(2, provisioned=1), RATE_LIMIT_KEY: {"Microsoft.Compute/VMScaleSetHighCostGet1Min": 25}}
+    polls = Polls(low, plenty, counts(2))
+    result, _ = wait(polls, interval=10, version="3")
+    assert result["steady"] is True
+    assert polls.timers[0] == START + timedelta(seconds=1 + 30)  # 2 reads left of a 1-minute window: 30 s
+    assert gaps_between(polls.timers) == [10]  # plenty left and the counts changed: back to the spec's pace
+
+
+def test_a_wait_of_version_2_keeps_the_spec_interval_whatever_the_polls_or_the_budget_say():
+    stuck = {**counts(2, provisioned=0), RATE_LIMIT_KEY: {"Microsoft.Compute/VMScaleSetHighCostGet1Min": 0}}
+    polls = Polls(stuck, stuck, stuck, counts(2))
+    wait(polls, interval=10, version="2")
+    assert gaps_between(polls.timers) == [10, 10]
+
+
+def test_a_continued_wait_of_version_3_carries_how_long_nothing_changed():
+    polls = Polls(counts(2, healthy=0))
+    result, context = wait(polls, interval=1, timeout=timedelta(hours=1), version="3")
+    assert result is None and polls.reads == POLLS_PER_GENERATION
+    assert WaitInput.from_json(context.continued_with).unchanged_polls == POLLS_PER_GENERATION - 1

@@ -95,6 +95,24 @@ def test_every_compute_answer_carries_the_remaining_count_header(http, compute, 
     assert HEADER.match(missing.headers["x-ms-ratelimit-remaining-resource"])
 
 
+def test_an_instance_list_says_what_is_left_of_the_buckets_it_drew_on_and_zero_when_throttled(http, compute, seed):
+    """As Compute does (`Microsoft.Compute/HighCostGet3Min;107,...`): one `policy;remaining` per bucket the
+    request counted against, here the scale set's high-cost GET bucket and the subscription's."""
+    from arm_emulator.core.throttling import PER_SCALE_SET, PER_SUBSCRIPTION
+    from domain.steady_state import rate_limit_remaining
+
+    url = _make(compute, seed, "listed").replace("/instanceView", "/virtualMachines")
+    scale_set_policy, burst, _ = PER_SCALE_SET["high"]
+    first = rate_limit_remaining(http.get(url, headers=TOKEN).headers["x-ms-ratelimit-remaining-resource"])
+    assert set(first) == {scale_set_policy, PER_SUBSCRIPTION["high"][0]}
+    assert first[scale_set_policy] == burst - 1  # a fresh bucket, less this request
+    answers = [http.get(url, headers=TOKEN) for _ in range(BURST)]
+    left = [rate_limit_remaining(r.headers["x-ms-ratelimit-remaining-resource"])[scale_set_policy]
+            for r in answers]
+    throttled = [n for r, n in zip(answers, left, strict=True) if r.status_code == 429]
+    assert throttled and set(throttled) == {0}
+
+
 def test_no_throttling_flag_turns_buckets_off():
     with tempfile.TemporaryDirectory() as tmp:
         emulator = stack.start_arm_emulator(Path(tmp) / "state", time_scale=0.01, throttling=False,
