@@ -288,3 +288,67 @@ def test_a_rolling_scale_set_applies_a_model_change_in_batches_with_pauses(compu
     at = [datetime.fromisoformat(e["at"].replace("Z", "+00:00")) for e in entries]
     gaps = [(b - a).total_seconds() for a, b in zip(at, at[1:], strict=False)]
     assert all(gap >= 20 + 10 for gap in gaps), gaps  # one upgrade (20 s) and the 10 s pause apart
+
+
+def _example_scale_set_in_prod(seed, mode: str, capacity: int) -> dict:
+    """The VirtualMachineScaleSet_Create_WithAzureLoadBalancer example's body, pointed at the seed's load
+    balancer (its prod pool, its probe as health source), with upgrade policy `mode`."""
+    body = _example("compute/VirtualMachineScaleSet_Create_WithAzureLoadBalancer.json")["parameters"]["parameters"]
+    body["location"] = LOCATION
+    body["sku"]["capacity"] = capacity
+    profile = body["properties"]["virtualMachineProfile"]
+    profile["networkProfile"]["healthProbe"] = {"id": seed.probe}
+    ip_config = profile["networkProfile"]["networkInterfaceConfigurations"][0]["properties"]["ipConfigurations"][0]
+    ip_config["properties"]["loadBalancerBackendAddressPools"] = [{"id": seed.prod_pool}]
+    ip_config["properties"].pop("loadBalancerInboundNatPools")
+    body["properties"]["upgradePolicy"] = {"mode": mode}
+    return body
+
+
+def test_a_rolling_scale_set_leaving_prod_keeps_its_instances_there_until_their_batch_upgrades(
+        compute, network, seed, http):
+    """As in Azure: a model change of a Rolling scale set reaches its instances batch by batch; until an
+    instance's batch comes, it runs the old model (`latestModelApplied: false`) and stays in the pools that
+    model names, here the prod pool it is meant to leave."""
+    body = _example_scale_set_in_prod(seed, "Rolling", 2)
+    # An hour between batches: the second batch cannot come during this test, however slow the machine.
+    body["properties"]["upgradePolicy"]["rollingUpgradePolicy"] = {"maxBatchInstancePercent": 50,
+                                                                   "pauseTimeBetweenBatches": "PT1H"}
+    r = http.put(arm_url(seed.rg, "Microsoft.Compute/virtualMachineScaleSets/old"), json=body, headers=TOKEN)
+    assert r.status_code == 201, r.text
+    vmss = compute.virtual_machine_scale_sets
+    wait_until(lambda: vmss.get(seed.rg, "old").provisioning_state == "Succeeded", "the example scale set created")
+    assert len(pool_members(network, seed.rg, "prod-pool")) == 2
+
+    model = vmss.get(seed.rg, "old")
+    model.virtual_machine_profile.network_profile.network_interface_configurations[0].ip_configurations[0] \
+        .load_balancer_backend_address_pools = []
+    model.virtual_machine_profile.os_profile.require_guest_provision_signal = None
+    model.virtual_machine_profile.os_profile.admin_password = "{your-password}"  # never returned by a GET
+    vmss.begin_create_or_update(seed.rg, "old", model).result()
+
+    vms = {vm.instance_id: vm for vm in compute.virtual_machine_scale_set_vms.list(seed.rg, "old")}
+    behind = [vm for vm in vms.values() if not vm.latest_model_applied]
+    assert len(behind) == 1, "the first batch (50%) is upgraded, the second waits an hour"
+    prod = pool_members(network, seed.rg, "prod-pool")
+    assert prod == [f"{behind[0].id}/networkInterfaces/{{vmss-name}}/ipConfigurations/{{vmss-name}}"]
+    # No manual upgrade is needed (nor is it the way out): the platform owns the rollout.
+    assert not [r for r in http.get("/_emulator/requests").json()
+                if r["path"].lower().endswith("/manualupgrade") and f"/{seed.rg.lower()}/" in r["path"].lower()]
+
+
+def test_an_automatic_scale_set_leaves_prod_with_every_instance_once_its_update_completes(compute, network, seed,
+                                                                                           http):
+    r = http.put(arm_url(seed.rg, "Microsoft.Compute/virtualMachineScaleSets/auto"),
+                 json=_example_scale_set_in_prod(seed, "Automatic", 2), headers=TOKEN)
+    assert r.status_code == 201, r.text
+    vmss = compute.virtual_machine_scale_sets
+    wait_until(lambda: vmss.get(seed.rg, "auto").provisioning_state == "Succeeded", "the example scale set created")
+    model = vmss.get(seed.rg, "auto")
+    model.virtual_machine_profile.network_profile.network_interface_configurations[0].ip_configurations[0] \
+        .load_balancer_backend_address_pools = []
+    model.virtual_machine_profile.os_profile.require_guest_provision_signal = None
+    model.virtual_machine_profile.os_profile.admin_password = "{your-password}"
+    vmss.begin_create_or_update(seed.rg, "auto", model).result()
+    assert {vm.latest_model_applied for vm in compute.virtual_machine_scale_set_vms.list(seed.rg, "auto")} == {True}
+    assert pool_members(network, seed.rg, "prod-pool") == []
