@@ -39,6 +39,13 @@ class FlowVersion:
     # durable timer and retries until its deadline; the steady-state wait's polls likewise (wait version 2).
     # Versions 1 and 2 never ask for the marker: such an answer fails their activity as it always did.
     rides_out_busy_azure: bool = False
+    # Version 4: under upgrade policy Automatic or Rolling, Azure (not a manual upgrade) brings instances to a
+    # route's new model, Rolling batch by batch, and an instance changes pools only once it is there. After a
+    # route that says so (`platform_upgrades`) the step waits, as the new scale set's way into prod always
+    # did, until every instance runs the latest model: the old scale set's exit from prod (before Downsize
+    # scales it in), the undo's revived scale set into the stage pool and its parking. Versions 1 to 3 went on
+    # at once (their histories have no such wait).
+    waits_platform_upgrades: bool = False
 
 
 def rescale_as_its_own_step(spec: DeploymentSpec) -> list[str]:
@@ -56,6 +63,8 @@ VERSION_1 = FlowVersion(plan=plan_steps, wait_version="1")
 VERSION_2 = FlowVersion(plan=rescale_as_its_own_step, wait_version="1")
 VERSION_3 = FlowVersion(plan=rescale_as_its_own_step, wait_version="2", operator_actions=True,
                         downsize_failure_warns=True, rides_out_busy_azure=True)
+VERSION_4 = FlowVersion(plan=rescale_as_its_own_step, wait_version="2", operator_actions=True,
+                        downsize_failure_warns=True, rides_out_busy_azure=True, waits_platform_upgrades=True)
 
 # Keys are `context.version`: None is an instance started before host.json had a defaultVersion
 # (the flow of version 1). The newest key is host.json's defaultVersion (tests/orchestrators/test_versions.py).
@@ -64,6 +73,7 @@ FLOWS: dict[str | None, FlowVersion] = {
     "1": VERSION_1,
     "2": VERSION_2,
     "3": VERSION_3,
+    "4": VERSION_4,
 }
 
 # The steady_state_wait's own versions (its `context.version`, the `wait_version` above): from "2" on a

@@ -1,0 +1,76 @@
+"""Upgrade policies Automatic and Rolling (issue 9), end to end: the platform, not the deployer, rolls a
+model change out to the instances (Rolling in batches, `pauseTimeBetweenBatches` apart), and an instance
+leaves or joins a backend pool only once its batch has reached it. The old scale set's exit from prod
+is such a model change: the deployer waits until every old instance is on the latest model (so out of
+prod) before it scales the old scale set in.
+
+Written to fail on the deployer before orchestration version 4: the old scale set's route out of prod
+was fire-and-forget, and the Downsize scaled the old instances in while the second batch still served
+prod from them (they left the prod pool by being deleted, at the downsize's own instant).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from azure.mgmt.compute import models as cm
+
+from tests.e2e.conftest import spec_for
+from tests.support.arm import compute_client
+
+pytestmark = pytest.mark.e2e
+
+OLD, NEW = "web_api_prod__1", "web_api_prod__2"
+WRITES = ("PUT", "PATCH")
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _make_base_rolling(arm_emulator, target) -> None:
+    """Half the instances a batch, five simulated minutes between batches."""
+    vmss = compute_client(arm_emulator, target.subscription_id).virtual_machine_scale_sets
+    base = vmss.get(target.resource_group, target.base_vmss)
+    base.upgrade_policy = cm.UpgradePolicy(mode="Rolling", rolling_upgrade_policy=cm.RollingUpgradePolicy(
+        max_batch_instance_percent=50, pause_time_between_batches="PT5M"))
+    base.virtual_machine_profile.os_profile.require_guest_provision_signal = None
+    vmss.begin_create_or_update(target.resource_group, target.base_vmss, base).result()
+
+
+def _spec(target, image_id: str) -> dict:
+    # A rolling model change of 2 instances takes one pause and two upgrades (over 5 minutes) per route.
+    return spec_for(target, image_id, steadyStateTimeoutMinutes=30, pollIntervalSeconds=30)
+
+
+def test_a_rolling_old_scale_set_leaves_prod_before_it_is_downsized(api, arm_emulator, emulator_admin, target,
+                                                                      seeder, seeded):
+    _make_base_rolling(arm_emulator, target)
+    first = api.deploy(_spec(target, seeded[0]))
+    assert api.wait(first, timeout=300)["status"] == "Succeeded", api.log(first)
+    since = emulator_admin.get("/_emulator/requests").json()[-1]["seq"]
+
+    second = api.deploy(_spec(target, seeded[1]))
+    view = api.wait(second, timeout=300)
+    assert view["status"] == "Succeeded", api.log(second)
+    assert (view["oldVmss"], view["newVmss"]) == (OLD, NEW)
+
+    old_path = f"/resourcegroups/{target.resource_group}/providers/microsoft.compute/virtualmachinescalesets/{OLD}"
+    writes = [r for r in emulator_admin.get("/_emulator/requests").json()
+              if r["seq"] > since and r["method"] in WRITES and r["path"].lower().endswith(old_path.lower())]
+    assert len(writes) == 2, writes  # its route out of prod, then the Downsize to 0
+    routed_out, downsized = (_instant(w["at"]) for w in writes)
+
+    prod_pool = target.pool_id(target.prod_pool).lower()
+    prod = [e for e in emulator_admin.get("/_emulator/timeline").json() if e["pool"].lower() == prod_pool]
+    old_marker = f"/virtualmachinescalesets/{OLD}/virtualmachines/".lower()
+    last_with_old = max(i for i, e in enumerate(prod) if any(old_marker in m.lower() for m in e["members"]))
+    old_gone_at = _instant(prod[last_with_old + 1]["at"])
+    # The platform took the old instances out of prod batch by batch, after the route...
+    assert old_gone_at > routed_out
+    # ...and every one was out before the deployer scaled the old scale set in: none left prod by deletion.
+    assert old_gone_at < downsized, (
+        f"old instances were still in the prod pool when the Downsize began ({old_gone_at} >= {downsized})")
+    # The new scale set served prod throughout: at least its instances were healthy in every entry since.
+    assert all(e["healthy"] for e in prod[last_with_old + 1:])
