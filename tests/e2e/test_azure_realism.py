@@ -269,8 +269,9 @@ def test_a_disabled_autoscale_setting_decides_nothing(api, arm_emulator, target,
 # -- which scale set is live -------------------------------------------------------------------------------
 
 
-def test_a_stage_orphan_left_by_a_dead_deployment_never_empties_prod(api, arm_emulator, emulator_admin, target,
-                                                                      seeded):
+def _leave_a_stage_orphan(api, arm_emulator, target, seeded) -> None:
+    """`__1` serves prod (2 instances); `__2`, newer and running 2 instances in the stage pool, was left by a
+    deployment terminated while it awaited approval."""
     first = api.deploy(spec_for(target, seeded[0]))
     assert api.wait(first)["status"] == "Succeeded", api.log(first)
     started = api.start(spec_for(target, seeded[1], approval={"required": True, "timeoutMinutes": 60}))
@@ -281,6 +282,11 @@ def test_a_stage_orphan_left_by_a_dead_deployment_never_empties_prod(api, arm_em
     orphan = _vmss(arm_emulator, target, f"{NEW_NAME}__2")
     assert orphan.sku.capacity > 0  # newer than __1 and running: Harness's rule would take it for the live one
 
+
+def test_a_stage_orphan_left_by_a_dead_deployment_never_empties_prod(api, arm_emulator, emulator_admin, target,
+                                                                      seeded):
+    _leave_a_stage_orphan(api, arm_emulator, target, seeded)
+
     third = api.deploy(spec_for(target, seeded[1]))
     view = api.wait(third)
     assert view["status"] == "Succeeded", api.log(third)
@@ -290,3 +296,17 @@ def test_a_stage_orphan_left_by_a_dead_deployment_never_empties_prod(api, arm_em
     assert released.sku.capacity == 0
     assert not [p for nic in released.virtual_machine_profile.network_profile.network_interface_configurations
                 for ip in nic.ip_configurations for p in ip.load_balancer_backend_address_pools or []]
+
+
+def test_same_as_running_sizes_from_the_scale_set_in_prod_not_from_a_newer_orphan(api, arm_emulator, target,
+                                                                                  seeded):
+    _leave_a_stage_orphan(api, arm_emulator, target, seeded)
+    _resize(arm_emulator, target, f"{NEW_NAME}__1", 3)  # prod runs 3; the orphan runs 2
+
+    third = api.deploy(spec_for(target, seeded[1], instances={"mode": "sameAsRunning"}))
+    view = api.wait(third)
+    log = api.log(third)
+    assert view["status"] == "Succeeded", log
+    assert (view["oldVmss"], view["capacity"]["desired"]) == (f"{NEW_NAME}__1", 3)
+    assert (f"Virtual Machine Scale Set [{NEW_NAME}__2] was left in the stage backend pool by a deployment that "
+            f"did not finish") in log
