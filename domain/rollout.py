@@ -49,6 +49,14 @@ class Done(StrEnum):
 
 
 @dataclass(frozen=True)
+class ClearOldAutoscale:
+    """Before the old scale set is resized back: its setting (still attached when it left prod without a
+    Downsize) would scale it in again while it is restored. Restored with `RestoreOldAutoscale` after."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class RestoreOldToProd:
     """Back to its pre-deployment capacity (autoscale may have shrunk it out of prod), into the prod
     pool tagged BLUE, and verified healthy there before the new one goes."""
@@ -76,31 +84,39 @@ class RetireNew:
     name: str
 
 
-RollbackAction = RestoreOldToProd | TagOldBlue | RestoreOldAutoscale | RetireNew
+RollbackAction = ClearOldAutoscale | RestoreOldToProd | TagOldBlue | RestoreOldAutoscale | RetireNew
 
 
 def rollback_plan(done: frozenset[Done], old: ScaleSetSummary | None, old_had_autoscale: bool,
-                  new_name: str | None) -> list[RollbackAction]:
+                  new_name: str | None, clear_autoscale_first: bool = False) -> list[RollbackAction]:
     """Old back to serving first (so prod is never empty), then the new one out and deleted. Nothing to
     do when the new scale set was never created.
 
     An old scale set that never left prod is not re-routed: that would also roll out, to every serving
-    instance at once, any model change pending on it (one `manualupgrade` of all)."""
+    instance at once, any model change pending on it (one `manualupgrade` of all).
+    `clear_autoscale_first` (orchestration version 4): see `restore_old`."""
     if Done.NEW_CREATED not in done:
         return []
-    return [*restore_old(done, old, old_had_autoscale), *([RetireNew(new_name)] if new_name is not None else [])]
+    return [*restore_old(done, old, old_had_autoscale, clear_autoscale_first),
+            *([RetireNew(new_name)] if new_name is not None else [])]
 
 
-def restore_old(done: frozenset[Done], old: ScaleSetSummary | None,
-                old_had_autoscale: bool) -> list[RestoreOldToProd | TagOldBlue | RestoreOldAutoscale]:
+def restore_old(done: frozenset[Done], old: ScaleSetSummary | None, old_had_autoscale: bool,
+                clear_autoscale_first: bool = False) -> list[RollbackAction]:
     """What brings the scale set that served prod before back to serving, as it was: the first part of
-    every rollback plan (a deployment's, an undo's)."""
-    actions: list[RestoreOldToProd | TagOldBlue | RestoreOldAutoscale] = []
+    every rollback plan (a deployment's, an undo's). With `clear_autoscale_first`, an old scale set that
+    is resized back still has its autoscale setting (it left prod, and Downsize did not clear it yet):
+    the setting is cleared before the resize and put back once it serves prod again (CONTRACT §4)."""
+    actions: list[RollbackAction] = []
+    cleared = Done.OLD_AUTOSCALE_CLEARED in done
     if old is not None and (Done.OLD_LEFT_PROD in done or Done.OLD_DOWNSIZED in done):
+        if clear_autoscale_first and old_had_autoscale and not cleared:
+            actions.append(ClearOldAutoscale(old.name))
+            cleared = True
         actions.append(RestoreOldToProd(old.name, old.capacity))
     elif old is not None and get_tag(old.tags, BG_VERSION) != BLUE:
         actions.append(TagOldBlue(old.name))
-    if old is not None and old_had_autoscale and Done.OLD_AUTOSCALE_CLEARED in done:
+    if old is not None and old_had_autoscale and cleared:
         actions.append(RestoreOldAutoscale())
     return actions
 

@@ -46,6 +46,7 @@ from domain.resource_ids import scale_set_id
 from domain.rollout import (
     ABORTED_BY_OPERATOR,
     AutoscaleAttach,
+    ClearOldAutoscale,
     Done,
     Pause,
     RestoreOldAutoscale,
@@ -800,10 +801,14 @@ class BlueGreenDeployment:
         return self.finish(DeploymentStatus.ROLLED_BACK, reason)
 
     def rollback_actions(self) -> list[Any]:
-        return rollback_plan(self.done, self.old, self.old_autoscale is not None, self.new_name)
+        return rollback_plan(self.done, self.old, self.old_autoscale is not None, self.new_name,
+                             clear_autoscale_first=self.flow.rollback_clears_old_autoscale)
 
     def undo(self, action: RollbackAction):
-        if isinstance(action, RestoreOldToProd):
+        if isinstance(action, ClearOldAutoscale):
+            yield self.call(ClearAutoscaleInput(deployment_id=self.id, subscription_id=self.sub,
+                                                resource_group=self.rg, name=action.name))
+        elif isinstance(action, RestoreOldToProd):
             resized = yield self.call(self.resize(action.name, action.capacity))
             if resized.get("previous_capacity", action.capacity) != action.capacity:
                 yield from self.wait_steady(S.ROLLBACK, action.name, action.capacity, require_latest_model=False)

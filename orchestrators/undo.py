@@ -95,7 +95,8 @@ class UndoDeployment(BlueGreenDeployment):
                                        setting=self.revived.autoscale))
 
     def rollback_actions(self) -> list:
-        return undo_rollback_plan(self.done, self.old, self.old_autoscale is not None, self.new_name)
+        return undo_rollback_plan(self.done, self.old, self.old_autoscale is not None, self.new_name,
+                                  clear_autoscale_first=self.flow.rollback_clears_old_autoscale)
 
     def undo(self, action):
         if not isinstance(action, ParkRevived):

@@ -46,6 +46,10 @@ class FlowVersion:
     # scales it in), the undo's revived scale set into the stage pool and its parking. Versions 1 to 3 went on
     # at once (their histories have no such wait).
     waits_platform_upgrades: bool = False
+    # Version 4 too: a rollback that resizes the old scale set back clears its autoscale setting first (when
+    # Downsize had not cleared it yet: it left prod with the setting attached, which would scale it in again)
+    # and restores it once the old scale set serves prod. Versions 1 to 3 resized it with the setting on.
+    rollback_clears_old_autoscale: bool = False
 
 
 def rescale_as_its_own_step(spec: DeploymentSpec) -> list[str]:
@@ -64,7 +68,8 @@ VERSION_2 = FlowVersion(plan=rescale_as_its_own_step, wait_version="1")
 VERSION_3 = FlowVersion(plan=rescale_as_its_own_step, wait_version="2", operator_actions=True,
                         downsize_failure_warns=True, rides_out_busy_azure=True)
 VERSION_4 = FlowVersion(plan=rescale_as_its_own_step, wait_version="2", operator_actions=True,
-                        downsize_failure_warns=True, rides_out_busy_azure=True, waits_platform_upgrades=True)
+                        downsize_failure_warns=True, rides_out_busy_azure=True, waits_platform_upgrades=True,
+                        rollback_clears_old_autoscale=True)
 
 # Keys are `context.version`: None is an instance started before host.json had a defaultVersion
 # (the flow of version 1). The newest key is host.json's defaultVersion (tests/orchestrators/test_versions.py).

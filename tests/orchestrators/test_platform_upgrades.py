@@ -10,7 +10,7 @@ from typing import Any
 from domain.contracts import UndoInput
 from domain.view import ReplacedScaleSet
 from orchestrators.undo import UndoDeployment
-from tests.orchestrators.driver import Azure, FakeContext, drive, run, spec
+from tests.orchestrators.driver import Azure, FakeContext, autoscale_of, drive, run, spec
 from tests.orchestrators.test_undo_flow import REVIVED, UNDONE, lineage, writes
 
 
@@ -48,7 +48,7 @@ def test_versions_before_4_and_manual_scale_sets_go_on_after_the_route():
         assert [w[0] for w in waits(azure)] == ["web__2", "web__2"], version  # Upgrade, and the way into prod
 
 
-def test_an_old_scale_set_that_never_leaves_prod_fails_the_swap_and_is_restored():
+def test_an_old_scale_set_that_never_leaves_prod_fails_the_swap_and_is_restored_with_its_autoscale():
     def never_out(payload: dict[str, Any]) -> dict[str, Any]:
         if payload["name"] == "web__1" and payload["purpose"] == "out of the prod backend pool":
             return {"steady": False, "counts": {"total": 2}, "reason": "Timed out waiting for [web__1]",
@@ -56,13 +56,23 @@ def test_an_old_scale_set_that_never_leaves_prod_fails_the_swap_and_is_restored(
         return {"steady": True, "counts": {"total": payload["target"], "provisioned": payload["target"]},
                 "reason": None}
 
-    azure = Azure(answers={"route_scale_set": rolled_by_azure, "steady_state_wait": never_out})
+    azure = Azure(answers={"route_scale_set": rolled_by_azure, "steady_state_wait": never_out},
+                  autoscale=autoscale_of("web__1"))
     outcome, _ = run(azure, version="4")
     assert outcome["status"] == "RolledBack" and outcome["error"].startswith("Swap: Timed out"), outcome
     assert not [t for t in azure.activities("resize_scale_set") if t.payload["name"] == "web__1"
                 and t.payload["capacity"] == 0]
-    routes = [(t.payload["name"], t.payload["bg_version"]) for t in azure.activities("route_scale_set")]
-    assert routes[-1] == ("web__1", "BLUE")
+    on_old = [(t.name, t.payload.get("bg_version")) for t in azure.activities()
+              if t.name != "append_log" and (t.payload.get("name") == "web__1"
+                                             or t.payload.get("setting", {}).get("name") == "web__1-autoscale")]
+    # (The timed-out wait is asked again until its deadline has passed on the orchestration clock.)
+    on_old = [entry for i, entry in enumerate(on_old) if i == 0 or entry != on_old[i - 1]]
+    # Its setting still attached (no Downsize ran), the old scale set is cleared of it before the rollback
+    # resizes it, and gets it back once it serves prod again.
+    assert on_old[on_old.index(("route_scale_set", "GREEN")):] == [
+        ("route_scale_set", "GREEN"), ("steady_state_wait", None), ("clear_autoscale", None),
+        ("resize_scale_set", None), ("route_scale_set", "BLUE"), ("steady_state_wait", None),
+        ("put_autoscale", None)]
 
 
 def run_undo(azure: Azure, version: str | None) -> dict[str, Any]:
