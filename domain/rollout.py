@@ -27,12 +27,16 @@ class AutoscaleAttach(StrEnum):
 
 
 def autoscale_attach_point(*, approval_required: bool, downsize_old_first: bool,
-                           downsize_old_vmss: bool) -> AutoscaleAttach:
-    """With approval, not before the approval: attached earlier, it would scale the idle new scale set
-    (stage pool, no load) in while the approval waits. With `downsizeOldFirst`, only once the old
-    capacity is freed: after Downsize, or after the swap when nothing is downsized."""
+                           downsize_old_vmss: bool, once_serving_prod: bool = False) -> AutoscaleAttach:
+    """With `downsizeOldFirst`, only once the old capacity is freed: after Downsize, or after the swap
+    when nothing is downsized. Otherwise, from orchestration version 4 (`once_serving_prod`), once the
+    new scale set serves prod (after the verified swap): attached while it idles in the stage pool
+    without load, its scale-in rules would shrink it under the swap's check. Versions 1 to 3 attached it
+    after Upgrade, or with an approval just before the swap's routing (not while the approval waits)."""
     if downsize_old_first:
         return AutoscaleAttach.AFTER_DOWNSIZE if downsize_old_vmss else AutoscaleAttach.AFTER_SWAP
+    if once_serving_prod:
+        return AutoscaleAttach.AFTER_SWAP
     return AutoscaleAttach.BEFORE_SWAP_ROUTING if approval_required else AutoscaleAttach.AFTER_UPGRADE
 
 

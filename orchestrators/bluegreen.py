@@ -190,7 +190,7 @@ class BlueGreenDeployment:
         self.body_running = False  # a step's body is scheduling (see `guarded_body`): it may ride busy Azure out
         self.attach_at = autoscale_attach_point(
             approval_required=self.approval_required, downsize_old_first=self.spec.resize_strategy == "downsizeOldFirst",
-            downsize_old_vmss=self.spec.downsize_old_vmss)
+            downsize_old_vmss=self.spec.downsize_old_vmss, once_serving_prod=self.flow.autoscale_once_serving_prod)
 
     def read_input(self, context: df.DurableOrchestrationContext) -> DeploymentInput:
         return DeploymentInput.from_json(context.get_input())

@@ -50,6 +50,10 @@ class FlowVersion:
     # Downsize had not cleared it yet: it left prod with the setting attached, which would scale it in again)
     # and restores it once the old scale set serves prod. Versions 1 to 3 resized it with the setting on.
     rollback_clears_old_autoscale: bool = False
+    # Version 4 too: the new scale set's autoscale setting is attached once it serves prod (after the verified
+    # swap), never while it idles in the stage pool. Versions 1 to 3 attached it after Upgrade (with an
+    # approval: just before the swap's routing).
+    autoscale_once_serving_prod: bool = False
 
 
 def rescale_as_its_own_step(spec: DeploymentSpec) -> list[str]:
@@ -69,7 +73,7 @@ VERSION_3 = FlowVersion(plan=rescale_as_its_own_step, wait_version="2", operator
                         downsize_failure_warns=True, rides_out_busy_azure=True)
 VERSION_4 = FlowVersion(plan=rescale_as_its_own_step, wait_version="2", operator_actions=True,
                         downsize_failure_warns=True, rides_out_busy_azure=True, waits_platform_upgrades=True,
-                        rollback_clears_old_autoscale=True)
+                        rollback_clears_old_autoscale=True, autoscale_once_serving_prod=True)
 
 # Keys are `context.version`: None is an instance started before host.json had a defaultVersion
 # (the flow of version 1). The newest key is host.json's defaultVersion (tests/orchestrators/test_versions.py).

@@ -310,3 +310,28 @@ def test_same_as_running_sizes_from_the_scale_set_in_prod_not_from_a_newer_orpha
     assert (view["oldVmss"], view["capacity"]["desired"]) == (f"{NEW_NAME}__1", 3)
     assert (f"Virtual Machine Scale Set [{NEW_NAME}__2] was left in the stage backend pool by a deployment that "
             f"did not finish") in log
+
+
+def test_the_new_scale_sets_autoscale_is_attached_only_once_it_serves_prod(api, arm_emulator, emulator_admin, target,
+                                                                           seeded):
+    """Attached while the new scale set idles in the stage pool (no load), its scale-in rules would shrink it
+    under the swap's check: the setting comes once its instances serve prod."""
+    first = api.deploy(spec_for(target, seeded[0]))
+    assert api.wait(first)["status"] == "Succeeded", api.log(first)
+    old, new = f"{NEW_NAME}__1", f"{NEW_NAME}__2"
+    monitor_client(arm_emulator, target.subscription_id).autoscale_settings.create_or_update(
+        target.resource_group, "web-autoscale", mm.AutoscaleSettingResource(
+            location=target.location, enabled=True,
+            target_resource_uri=f"{target.rg_id}/providers/Microsoft.Compute/virtualMachineScaleSets/{old}",
+            profiles=[_profile(target, old, "Profile1", (1, 4, 2))]))
+    second = api.deploy(spec_for(target, seeded[1]))
+    assert api.wait(second)["status"] == "Succeeded", api.log(second)
+
+    attached = [r for r in emulator_admin.get("/_emulator/requests").json() if r["method"] == "PUT"
+                and r["path"].lower().endswith(f"/autoscalesettings/{new}_autoscale".lower())]
+    new_marker = f"/virtualmachinescalesets/{new}/virtualmachines/".lower()
+    serving = [e for e in _prod_members(emulator_admin, target)
+               if any(new_marker in m.lower() for m in e["healthy"])]
+    assert attached and serving
+    assert min(r["at"] for r in attached) > serving[0]["at"], (
+        f"autoscale attached at {attached[0]['at']}, before [{new}] served prod at {serving[0]['at']}")
