@@ -327,8 +327,10 @@ def test_the_new_scale_sets_autoscale_is_attached_only_once_it_serves_prod(api, 
     second = api.deploy(spec_for(target, seeded[1]))
     assert api.wait(second)["status"] == "Succeeded", api.log(second)
 
+    setting_path = f"/resourcegroups/{target.resource_group}/providers/microsoft.insights/autoscalesettings/" \
+                   f"{new}_autoscale"
     attached = [r for r in emulator_admin.get("/_emulator/requests").json() if r["method"] == "PUT"
-                and r["path"].lower().endswith(f"/autoscalesettings/{new}_autoscale".lower())]
+                and r["path"].lower().endswith(setting_path.lower())]
     new_marker = f"/virtualmachinescalesets/{new}/virtualmachines/".lower()
     serving = [e for e in _prod_members(emulator_admin, target)
                if any(new_marker in m.lower() for m in e["healthy"])]

@@ -4,9 +4,10 @@ leaves or joins a backend pool only once its batch has reached it. The old scale
 is such a model change: the deployer waits until every old instance is on the latest model (so out of
 prod) before it scales the old scale set in.
 
-Written to fail on the deployer before orchestration version 4: the old scale set's route out of prod
-was fire-and-forget, and the Downsize scaled the old instances in while the second batch still served
-prod from them (they left the prod pool by being deleted, at the downsize's own instant).
+The first test was written to fail on the deployer before orchestration version 4 (on a6ed997): the old
+scale set's route out of prod was fire-and-forget, and the Downsize scaled the old instances in while the
+second batch still served prod from them (they left the prod pool by being deleted, at the downsize's own
+instant). The rollback's way back into prod was already followed so; the second test holds it to that.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ import pytest
 from azure.mgmt.compute import models as cm
 
 from tests.e2e.conftest import spec_for
-from tests.support.arm import compute_client
+from tests.e2e.test_bluegreen_deployments import (
+    assert_prod_never_empty_after_first_serving,
+    autoscale_body,
+    pool_member_scale_sets,
+)
+from tests.e2e.test_rollback_from_every_step import inject
+from tests.support.arm import compute_client, monitor_client
 
 pytestmark = pytest.mark.e2e
 
@@ -74,3 +81,31 @@ def test_a_rolling_old_scale_set_leaves_prod_before_it_is_downsized(api, arm_emu
         f"old instances were still in the prod pool when the Downsize began ({old_gone_at} >= {downsized})")
     # The new scale set served prod throughout: at least its instances were healthy in every entry since.
     assert all(e["healthy"] for e in prod[last_with_old + 1:])
+
+
+def test_a_rolling_old_scale_set_is_back_in_prod_before_the_rollback_retires_the_new_one(
+        api, arm_emulator, emulator_admin, target, seeder, seeded):
+    """A failure after the old scale set left prod: the rollback routes it back in, and under Rolling its
+    instances rejoin prod batch by batch; the new scale set leaves only once every old one is back."""
+    _make_base_rolling(arm_emulator, target)
+    first = api.deploy(_spec(target, seeded[0]))
+    assert api.wait(first, timeout=300)["status"] == "Succeeded", api.log(first)
+    monitor_client(arm_emulator, target.subscription_id).autoscale_settings.create_or_update(
+        target.resource_group, "web-autoscale", autoscale_body(target, OLD, 1, 4, 2))
+    # The new scale set's setting is attached after the swap (the old one is out of prod by then): refuse it.
+    inject(emulator_admin, target, {"method": "PUT", "path": f"/autoscalesettings/{NEW}_Autoscale", "status": 400,
+                                    "times": 20})
+
+    second = api.deploy(_spec(target, seeded[1]))
+    view = api.wait(second, timeout=300)
+    emulator_admin.delete("/_emulator/faults")
+    assert view["status"] == "RolledBack" and view["error"].startswith("Swap: "), api.log(second)
+    assert pool_member_scale_sets(arm_emulator, target, target.prod_pool) == {OLD}
+    assert_prod_never_empty_after_first_serving(emulator_admin, target)
+
+    old_marker, new_marker = (f"/virtualmachinescalesets/{n}/virtualmachines/".lower() for n in (OLD, NEW))
+    prod = [e for e in emulator_admin.get("/_emulator/timeline").json()
+            if e["pool"].lower() == target.pool_id(target.prod_pool).lower()]
+    last_with_new = max(i for i, e in enumerate(prod) if any(new_marker in m.lower() for m in e["members"]))
+    # When the new instances left prod, both old instances were back in it, healthy.
+    assert sum(old_marker in m.lower() for m in prod[last_with_new + 1]["healthy"]) == 2, prod[last_with_new:]

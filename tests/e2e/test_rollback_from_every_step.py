@@ -140,8 +140,8 @@ def test_a_new_scale_set_of_zero_instances_never_replaces_a_serving_one(
 
 @pytest.mark.parametrize("fault", [
     {"method": "PATCH", "path": f"/virtualMachineScaleSets/{NEW}$", "status": 400, "times": 3},
-    {"method": "PUT", "path": f"/autoscalesettings/{NEW}_Autoscale$", "status": 400, "times": 3},
-], ids=["resize refused", "autoscale attach refused"])
+    {"method": "GET", "path": f"/virtualMachineScaleSets/{NEW}/virtualMachines$", "status": 400, "times": 3},
+], ids=["resize refused", "instance poll refused"])
 def test_a_failure_in_upgrade_rolls_back_without_touching_the_old_scale_set(
         api, arm_emulator, emulator_admin, target, seeded, running_old, fault):
     # An operator changed the old scale set's model and rolls it out to its instances at a time of their
