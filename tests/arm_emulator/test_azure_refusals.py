@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.mgmt.compute import models as cm
-from azure.mgmt.network import models as nm
 
 from tests.arm_emulator.conftest import (
     LOCATION,
@@ -100,27 +99,39 @@ def test_a_specialized_image_refuses_an_os_profile(compute, seed):
     assert created.virtual_machine_profile.os_profile is None
 
 
-def test_an_image_version_not_replicated_to_the_scale_sets_region_is_refused(compute, seed):
-    far = compute.gallery_image_versions.begin_create_or_update(
-        seed.rg, seed.gallery, seed.image, "2.0.0", cm.GalleryImageVersion(
-            location=LOCATION, publishing_profile=cm.GalleryImageVersionPublishingProfile(
-                target_regions=[cm.TargetRegion(name="East Asia")]))).result()
-    status = compute.gallery_image_versions.get(seed.rg, seed.gallery, seed.image, "2.0.0",
-                                                expand="ReplicationStatus").replication_status
-    assert [s.region for s in status.summary] == ["East Asia"]
+def test_an_image_version_not_replicated_to_the_scale_sets_region_is_refused(compute, seed, http):
+    # The GalleryImageVersion_Create example, as it is: replicated to West US and East US only.
+    body = _example("compute/GalleryImageVersion_Create.json")["parameters"]["galleryImageVersion"]
+    r = http.put(arm_url(seed.rg, f"Microsoft.Compute/galleries/{seed.gallery}/images/{seed.image}/versions/2.0.0",
+                         api="2025-03-03"), json=body, headers=TOKEN)
+    assert r.status_code in (200, 201), r.text
+    version = "2.0.0"
+    wait_until(lambda: compute.gallery_image_versions.get(seed.rg, seed.gallery, seed.image, version)
+               .provisioning_state == "Succeeded", "the example image version created")
+    got = compute.gallery_image_versions.get(seed.rg, seed.gallery, seed.image, version, expand="ReplicationStatus")
+    assert sorted(s.region for s in got.replication_status.summary) == ["East US", "West US"]
     with pytest.raises(HttpResponseError) as refused:
         compute.virtual_machine_scale_sets.begin_create_or_update(
-            seed.rg, "far", scale_set(far.id, [seed.stage_pool], 0)).result()
+            seed.rg, "far", scale_set(got.id, [seed.stage_pool], 0)).result()  # in westeurope
     assert refused.value.status_code == 400 and "not available in region" in refused.value.error.message
 
 
 # -- Basic SKU load balancers -------------------------------------------------------------------
 
 
-def test_a_basic_load_balancer_refuses_a_second_scale_set_in_its_pools(compute, network, seed):
-    basic = network.load_balancers.begin_create_or_update(seed.rg, "basic-lb", nm.LoadBalancer(
-        location=LOCATION, sku=nm.LoadBalancerSku(name="Basic"),
-        backend_address_pools=[nm.BackendAddressPool(name="prod"), nm.BackendAddressPool(name="stage")])).result()
+def test_a_basic_load_balancer_refuses_a_second_scale_set_in_its_pools(compute, network, seed, http):
+    # The LoadBalancerCreate example (rule, probe, NAT rule on its one pool), made Basic, with a second pool.
+    text = json.dumps(_example("network/LoadBalancerCreate.json")["parameters"]["parameters"])
+    body = json.loads(text.replace("/subscriptions/subid/resourceGroups/rg1/", f"/subscriptions/{SUBSCRIPTION_ID}/"
+                                   f"resourceGroups/{seed.rg}/").replace("/loadBalancers/lb/", "/loadBalancers/basic-lb/"))
+    body["location"] = LOCATION
+    body["sku"] = {"name": "Basic"}
+    body["properties"]["backendAddressPools"].append({"name": "stage", "properties": {}})
+    r = http.put(arm_url(seed.rg, "Microsoft.Network/loadBalancers/basic-lb", api="2025-07-01"), json=body,
+                 headers=TOKEN)
+    assert r.status_code in (200, 201), r.text
+    basic = network.load_balancers.get(seed.rg, "basic-lb")
+    assert basic.sku.name == "Basic"
     prod, stage = (p.id for p in basic.backend_address_pools)
     image = seed.version(compute, "1.0.0")
     vmss = compute.virtual_machine_scale_sets
