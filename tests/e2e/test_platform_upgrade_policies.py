@@ -51,6 +51,28 @@ def _spec(target, image_id: str) -> dict:
     return spec_for(target, image_id, steadyStateTimeoutMinutes=30, pollIntervalSeconds=30)
 
 
+def _assert_left_prod_before_downsized(emulator_admin, target, name: str, since: int) -> None:
+    """`name`'s route out of prod and its Downsize are its two writes since request `since`: the platform
+    took its instances out of prod batch by batch after the route, every one before the Downsize."""
+    path = f"/resourcegroups/{target.resource_group}/providers/microsoft.compute/virtualmachinescalesets/{name}"
+    writes = [r for r in emulator_admin.get("/_emulator/requests").json()
+              if r["seq"] > since and r["method"] in WRITES and r["path"].lower().endswith(path.lower())]
+    assert len(writes) == 2, writes  # its route out of prod, then the Downsize to 0
+    routed_out, downsized = (_instant(w["at"]) for w in writes)
+
+    prod_pool = target.pool_id(target.prod_pool).lower()
+    prod = [e for e in emulator_admin.get("/_emulator/timeline").json() if e["pool"].lower() == prod_pool]
+    marker = f"/virtualmachinescalesets/{name}/virtualmachines/".lower()
+    last_with_it = max(i for i, e in enumerate(prod) if any(marker in m.lower() for m in e["members"]))
+    gone_at = _instant(prod[last_with_it + 1]["at"])
+    assert gone_at > routed_out
+    # None left prod by deletion: the scale-in found them all out of it already.
+    assert gone_at < downsized, (
+        f"[{name}]'s instances were still in the prod pool when the Downsize began ({gone_at} >= {downsized})")
+    # The scale set that replaced it served prod throughout.
+    assert all(e["healthy"] for e in prod[last_with_it + 1:])
+
+
 def test_a_rolling_old_scale_set_leaves_prod_before_it_is_downsized(api, arm_emulator, emulator_admin, target,
                                                                       seeder, seeded):
     _make_base_rolling(arm_emulator, target)
@@ -63,24 +85,7 @@ def test_a_rolling_old_scale_set_leaves_prod_before_it_is_downsized(api, arm_emu
     assert view["status"] == "Succeeded", api.log(second)
     assert (view["oldVmss"], view["newVmss"]) == (OLD, NEW)
 
-    old_path = f"/resourcegroups/{target.resource_group}/providers/microsoft.compute/virtualmachinescalesets/{OLD}"
-    writes = [r for r in emulator_admin.get("/_emulator/requests").json()
-              if r["seq"] > since and r["method"] in WRITES and r["path"].lower().endswith(old_path.lower())]
-    assert len(writes) == 2, writes  # its route out of prod, then the Downsize to 0
-    routed_out, downsized = (_instant(w["at"]) for w in writes)
-
-    prod_pool = target.pool_id(target.prod_pool).lower()
-    prod = [e for e in emulator_admin.get("/_emulator/timeline").json() if e["pool"].lower() == prod_pool]
-    old_marker = f"/virtualmachinescalesets/{OLD}/virtualmachines/".lower()
-    last_with_old = max(i for i, e in enumerate(prod) if any(old_marker in m.lower() for m in e["members"]))
-    old_gone_at = _instant(prod[last_with_old + 1]["at"])
-    # The platform took the old instances out of prod batch by batch, after the route...
-    assert old_gone_at > routed_out
-    # ...and every one was out before the deployer scaled the old scale set in: none left prod by deletion.
-    assert old_gone_at < downsized, (
-        f"old instances were still in the prod pool when the Downsize began ({old_gone_at} >= {downsized})")
-    # The new scale set served prod throughout: at least its instances were healthy in every entry since.
-    assert all(e["healthy"] for e in prod[last_with_old + 1:])
+    _assert_left_prod_before_downsized(emulator_admin, target, OLD, since)
 
 
 def test_a_rolling_old_scale_set_is_back_in_prod_before_the_rollback_retires_the_new_one(
@@ -109,3 +114,20 @@ def test_a_rolling_old_scale_set_is_back_in_prod_before_the_rollback_retires_the
     last_with_new = max(i for i, e in enumerate(prod) if any(new_marker in m.lower() for m in e["members"]))
     # When the new instances left prod, both old instances were back in it, healthy.
     assert sum(old_marker in m.lower() for m in prod[last_with_new + 1]["healthy"]) == 2, prod[last_with_new:]
+
+
+def test_an_undo_on_a_rolling_lineage_takes_the_undone_scale_set_out_of_prod_before_downsizing_it(
+        api, arm_emulator, emulator_admin, target, seeder, seeded):
+    _make_base_rolling(arm_emulator, target)
+    for image in seeded:
+        deployment = api.deploy(_spec(target, image))
+        assert api.wait(deployment, timeout=300)["status"] == "Succeeded", api.log(deployment)
+    since = emulator_admin.get("/_emulator/requests").json()[-1]["seq"]
+
+    undo = api.act(deployment, "undo")
+    assert undo.status_code == 202, undo.text
+    view = api.wait(undo.json()["id"], timeout=300)
+    assert view["status"] == "Succeeded", api.log(undo.json()["id"])
+    assert (view["newVmss"], view["oldVmss"]) == (OLD, NEW)
+    assert pool_member_scale_sets(arm_emulator, target, target.prod_pool) == {OLD}
+    _assert_left_prod_before_downsized(emulator_admin, target, NEW, since)
