@@ -48,4 +48,8 @@ def route_scale_set(payload: dict) -> dict:
         f"Updated model of Virtual Machine Scale Set: [{request.name}] and upgraded [{upgraded}] instance(s)"
         if changed or upgraded else f"Virtual Machine Scale Set: [{request.name}] already routed as requested")
     log(request.deployment_id, *lines)
-    return {"changed": changed, "upgraded": upgraded}
+    # Under Automatic or Rolling the pool change reaches the instances when Azure gets to them, after this
+    # call (a re-run that finds the model routed already may still see them on their way): the orchestrator
+    # follows them (orchestration version 4).
+    return {"changed": changed, "upgraded": upgraded, "platform_upgrades": moves and current.platform_upgrades,
+            "capacity": current.capacity}

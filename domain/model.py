@@ -33,6 +33,14 @@ class ScaleSetSummary(_Json):
     image_id: str | None = None
     # Backend pools named by the primary NIC's primary IP configuration of the model.
     pool_ids: list[str] = field(default_factory=list)
+    # `upgradePolicy.mode`: Manual, or Automatic / Rolling, under which Azure itself rolls a model change
+    # out to the instances (Rolling: in batches).
+    upgrade_mode: str = "Manual"
+
+    @property
+    def platform_upgrades(self) -> bool:
+        """Whether Azure, not the deployer, brings the instances to a new model (and into new pools)."""
+        return self.upgrade_mode.lower() in ("automatic", "rolling")
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,16 @@ class AutoscaleAttach(StrEnum):
 
 
 def autoscale_attach_point(*, approval_required: bool, downsize_old_first: bool,
-                           downsize_old_vmss: bool) -> AutoscaleAttach:
-    """With approval, not before the approval: attached earlier, it would scale the idle new scale set
-    (stage pool, no load) in while the approval waits. With `downsizeOldFirst`, only once the old
-    capacity is freed: after Downsize, or after the swap when nothing is downsized."""
+                           downsize_old_vmss: bool, once_serving_prod: bool = False) -> AutoscaleAttach:
+    """With `downsizeOldFirst`, only once the old capacity is freed: after Downsize, or after the swap
+    when nothing is downsized. Otherwise, from orchestration version 4 (`once_serving_prod`), once the
+    new scale set serves prod (after the verified swap): attached while it idles in the stage pool
+    without load, its scale-in rules would shrink it under the swap's check. Versions 1 to 3 attached it
+    after Upgrade, or with an approval just before the swap's routing (not while the approval waits)."""
     if downsize_old_first:
         return AutoscaleAttach.AFTER_DOWNSIZE if downsize_old_vmss else AutoscaleAttach.AFTER_SWAP
+    if once_serving_prod:
+        return AutoscaleAttach.AFTER_SWAP
     return AutoscaleAttach.BEFORE_SWAP_ROUTING if approval_required else AutoscaleAttach.AFTER_UPGRADE
 
 
@@ -46,6 +50,14 @@ class Done(StrEnum):
     OLD_LEFT_PROD = "OldLeftProd"
     OLD_AUTOSCALE_CLEARED = "OldAutoscaleCleared"
     OLD_DOWNSIZED = "OldDownsized"
+
+
+@dataclass(frozen=True)
+class ClearOldAutoscale:
+    """Before the old scale set is resized back: its setting (still attached when it left prod without a
+    Downsize) would scale it in again while it is restored. Restored with `RestoreOldAutoscale` after."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -76,31 +88,39 @@ class RetireNew:
     name: str
 
 
-RollbackAction = RestoreOldToProd | TagOldBlue | RestoreOldAutoscale | RetireNew
+RollbackAction = ClearOldAutoscale | RestoreOldToProd | TagOldBlue | RestoreOldAutoscale | RetireNew
 
 
 def rollback_plan(done: frozenset[Done], old: ScaleSetSummary | None, old_had_autoscale: bool,
-                  new_name: str | None) -> list[RollbackAction]:
+                  new_name: str | None, clear_autoscale_first: bool = False) -> list[RollbackAction]:
     """Old back to serving first (so prod is never empty), then the new one out and deleted. Nothing to
     do when the new scale set was never created.
 
     An old scale set that never left prod is not re-routed: that would also roll out, to every serving
-    instance at once, any model change pending on it (one `manualupgrade` of all)."""
+    instance at once, any model change pending on it (one `manualupgrade` of all).
+    `clear_autoscale_first` (orchestration version 4): see `restore_old`."""
     if Done.NEW_CREATED not in done:
         return []
-    return [*restore_old(done, old, old_had_autoscale), *([RetireNew(new_name)] if new_name is not None else [])]
+    return [*restore_old(done, old, old_had_autoscale, clear_autoscale_first),
+            *([RetireNew(new_name)] if new_name is not None else [])]
 
 
-def restore_old(done: frozenset[Done], old: ScaleSetSummary | None,
-                old_had_autoscale: bool) -> list[RestoreOldToProd | TagOldBlue | RestoreOldAutoscale]:
+def restore_old(done: frozenset[Done], old: ScaleSetSummary | None, old_had_autoscale: bool,
+                clear_autoscale_first: bool = False) -> list[RollbackAction]:
     """What brings the scale set that served prod before back to serving, as it was: the first part of
-    every rollback plan (a deployment's, an undo's)."""
-    actions: list[RestoreOldToProd | TagOldBlue | RestoreOldAutoscale] = []
+    every rollback plan (a deployment's, an undo's). With `clear_autoscale_first`, an old scale set that
+    is resized back still has its autoscale setting (it left prod, and Downsize did not clear it yet):
+    the setting is cleared before the resize and put back once it serves prod again (CONTRACT §4)."""
+    actions: list[RollbackAction] = []
+    cleared = Done.OLD_AUTOSCALE_CLEARED in done
     if old is not None and (Done.OLD_LEFT_PROD in done or Done.OLD_DOWNSIZED in done):
+        if clear_autoscale_first and old_had_autoscale and not cleared:
+            actions.append(ClearOldAutoscale(old.name))
+            cleared = True
         actions.append(RestoreOldToProd(old.name, old.capacity))
     elif old is not None and get_tag(old.tags, BG_VERSION) != BLUE:
         actions.append(TagOldBlue(old.name))
-    if old is not None and old_had_autoscale and Done.OLD_AUTOSCALE_CLEARED in done:
+    if old is not None and old_had_autoscale and cleared:
         actions.append(RestoreOldAutoscale())
     return actions
 

@@ -108,9 +108,10 @@ UndoRollbackAction = RollbackAction | ParkRevived
 
 
 def undo_rollback_plan(done: frozenset[Done], undone: ScaleSetSummary | None, undone_had_autoscale: bool,
-                       revived: str | None) -> list[UndoRollbackAction]:
+                       revived: str | None, clear_autoscale_first: bool = False) -> list[UndoRollbackAction]:
     """The undone scale set keeps (or gets back) prod first, so prod is never empty; then the revived
     one is parked. `Done.NEW_CREATED` marks that the undo has touched the revived scale set."""
     if Done.NEW_CREATED not in done:
         return []
-    return [*restore_old(done, undone, undone_had_autoscale), *([ParkRevived(revived)] if revived is not None else [])]
+    return [*restore_old(done, undone, undone_had_autoscale, clear_autoscale_first),
+            *([ParkRevived(revived)] if revived is not None else [])]

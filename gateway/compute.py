@@ -101,6 +101,7 @@ def summarize(model: Any) -> ScaleSetSummary:
         provisioning_state=props.get("provisioningState") or "Unknown",
         image_id=image_ref.get("id"),
         pool_ids=_pool_ids(_primary_ip_config(body)),
+        upgrade_mode=str((props.get("upgradePolicy") or {}).get("mode") or "Manual"),
     )
 
 

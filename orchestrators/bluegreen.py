@@ -46,6 +46,7 @@ from domain.resource_ids import scale_set_id
 from domain.rollout import (
     ABORTED_BY_OPERATOR,
     AutoscaleAttach,
+    ClearOldAutoscale,
     Done,
     Pause,
     RestoreOldAutoscale,
@@ -189,7 +190,7 @@ class BlueGreenDeployment:
         self.body_running = False  # a step's body is scheduling (see `guarded_body`): it may ride busy Azure out
         self.attach_at = autoscale_attach_point(
             approval_required=self.approval_required, downsize_old_first=self.spec.resize_strategy == "downsizeOldFirst",
-            downsize_old_vmss=self.spec.downsize_old_vmss)
+            downsize_old_vmss=self.spec.downsize_old_vmss, once_serving_prod=self.flow.autoscale_once_serving_prod)
 
     def read_input(self, context: df.DurableOrchestrationContext) -> DeploymentInput:
         return DeploymentInput.from_json(context.get_input())
@@ -567,22 +568,38 @@ class BlueGreenDeployment:
         yield self.call(AutoscaleInput(deployment_id=self.id, subscription_id=self.sub, resource_group=self.rg,
                                        setting=setting.to_json()))
 
+    def follow_platform_upgrade(self, step: str, name: str, routed: dict[str, Any] | None, purpose: str):
+        """After a route of `name` under upgrade policy Automatic or Rolling (the route's result says so),
+        wait until every instance runs the latest model: Azure moves each one between pools only when its
+        upgrade (Rolling: its batch) reaches it, and until then it serves from the pools its old model names.
+        Health is not judged: only where the instances are. The deployment's capacity view stays its own."""
+        if not self.flow.waits_platform_upgrades or not (routed or {}).get("platform_upgrades"):
+            return
+        assert routed is not None
+        capacity = self.view.capacity
+        yield self.log(f"Upgrade policy of Virtual Machine Scale Set: [{name}] rolls the model out by itself: "
+                       f"waiting until every instance runs it")
+        yield from self.wait_steady(step, name, int(routed.get("capacity") or 0), require_latest_model=True,
+                                    at_least_target=True, purpose=purpose, judge_health=False)
+        self.publish(capacity=capacity)
+
     def wait_steady(self, step: str, name: str, target: int, require_latest_model: bool,
-                    at_least_target: bool = False):
+                    at_least_target: bool = False, purpose: str | None = None, judge_health: bool = True):
         """Wait for steady state in a sub-orchestration; a wait that timed out while the deployment
         was paused goes on for as long as it was paused."""
+        options = {"purpose": purpose, "judge_health": judge_health}
         started = self.now()
         if not self.flow.operator_actions:  # versions 1 and 2: one wait, its deadline fixed
             reason = yield from self.wait_steady_until(
                 started + timedelta(minutes=self.spec.steady_state_timeout_minutes), step, name, target,
-                require_latest_model, at_least_target)
+                require_latest_model, at_least_target, **options)
             if reason is not None:
                 raise StepFailed(step, reason)
             return
         while True:
             deadline = started + timedelta(minutes=self.spec.steady_state_timeout_minutes) + self.held_since(started)
             result = yield from self.wait_steady_until(deadline, step, name, target, require_latest_model,
-                                                       at_least_target)
+                                                       at_least_target, **options)
             if result is None:
                 return
             yield from self.settle_signals()
@@ -591,7 +608,7 @@ class BlueGreenDeployment:
                 raise StepFailed(step, result)
 
     def wait_steady_until(self, deadline: datetime, step: str, name: str, target: int, require_latest_model: bool,
-                          at_least_target: bool):
+                          at_least_target: bool, purpose: str | None = None, judge_health: bool = True):
         """None once steady; the reason when the wait timed out; StepFailed for any other end."""
         self.waits += 1
         wait_id = f"{self.ctx.instance_id}-wait-{self.waits}"
@@ -600,8 +617,8 @@ class BlueGreenDeployment:
             deployment_id=self.id, subscription_id=self.sub, resource_group=self.rg, name=name, target=target,
             deadline=iso_instant(deadline), poll_interval_seconds=self.spec.poll_interval_seconds,
             require_latest_model=require_latest_model,
-            purpose="healthy in the prod backend pool" if require_latest_model else "steady state",
-            health_monitored=self.health_monitored if name == self.new_name else None,
+            purpose=purpose or ("healthy in the prod backend pool" if require_latest_model else "steady state"),
+            health_monitored=False if not judge_health else self.health_monitored if name == self.new_name else None,
             at_least_target=at_least_target)
         result = yield self.ctx.call_sub_orchestrator(request.orchestration, request.to_json(), wait_id,
                                                       version=self.flow.wait_version)
@@ -709,7 +726,8 @@ class BlueGreenDeployment:
                                     at_least_target=True)
         if self.old is not None:
             self.did(Done.OLD_LEFT_PROD)
-            yield self.call(self.route(self.old.name, [self.prod_pool_id], [], GREEN))
+            routed = yield self.call(self.route(self.old.name, [self.prod_pool_id], [], GREEN))
+            yield from self.follow_platform_upgrade(S.SWAP, self.old.name, routed, "out of the prod backend pool")
         yield self.log("Swap backend pool completed successfully")
         yield from self.attach_autoscale(AutoscaleAttach.AFTER_SWAP)
 
@@ -789,10 +807,14 @@ class BlueGreenDeployment:
         return self.finish(DeploymentStatus.ROLLED_BACK, reason)
 
     def rollback_actions(self) -> list[Any]:
-        return rollback_plan(self.done, self.old, self.old_autoscale is not None, self.new_name)
+        return rollback_plan(self.done, self.old, self.old_autoscale is not None, self.new_name,
+                             clear_autoscale_first=self.flow.rollback_clears_old_autoscale)
 
     def undo(self, action: RollbackAction):
-        if isinstance(action, RestoreOldToProd):
+        if isinstance(action, ClearOldAutoscale):
+            yield self.call(ClearAutoscaleInput(deployment_id=self.id, subscription_id=self.sub,
+                                                resource_group=self.rg, name=action.name))
+        elif isinstance(action, RestoreOldToProd):
             resized = yield self.call(self.resize(action.name, action.capacity))
             if resized.get("previous_capacity", action.capacity) != action.capacity:
                 yield from self.wait_steady(S.ROLLBACK, action.name, action.capacity, require_latest_model=False)

@@ -80,9 +80,12 @@ class UndoDeployment(BlueGreenDeployment):
         self.did(Done.NEW_CREATED)  # from here a rollback parks the revived scale set again
         yield self.call(ClearAutoscaleInput(deployment_id=self.id, subscription_id=self.sub, resource_group=self.rg,
                                             name=self.new_name))
-        yield self.call(self.route(self.new_name, [], [self.stage_pool_id], GREEN))
+        routed = yield self.call(self.route(self.new_name, [], [self.stage_pool_id], GREEN))
         yield self.call(self.resize(self.new_name, self.target))
-        yield from self.wait_steady(S.UPGRADE, self.new_name, self.target, require_latest_model=False)
+        # Under Automatic or Rolling, instances it kept join the stage pool when Azure upgrades them: version 4
+        # waits for that too (the instances added by the resize run the latest model from the start).
+        rolled_by_azure = self.flow.waits_platform_upgrades and bool((routed or {}).get("platform_upgrades"))
+        yield from self.wait_steady(S.UPGRADE, self.new_name, self.target, require_latest_model=rolled_by_azure)
 
     def attach_autoscale(self, moment: AutoscaleAttach):
         """The revived scale set gets back the autoscale setting it had, once it serves prod again."""
@@ -92,7 +95,8 @@ class UndoDeployment(BlueGreenDeployment):
                                        setting=self.revived.autoscale))
 
     def rollback_actions(self) -> list:
-        return undo_rollback_plan(self.done, self.old, self.old_autoscale is not None, self.new_name)
+        return undo_rollback_plan(self.done, self.old, self.old_autoscale is not None, self.new_name,
+                                  clear_autoscale_first=self.flow.rollback_clears_old_autoscale)
 
     def undo(self, action):
         if not isinstance(action, ParkRevived):
@@ -100,7 +104,8 @@ class UndoDeployment(BlueGreenDeployment):
             return
         yield self.call(ClearAutoscaleInput(deployment_id=self.id, subscription_id=self.sub, resource_group=self.rg,
                                             name=action.name))
-        yield self.call(self.route(action.name, [self.prod_pool_id, self.stage_pool_id], [], GREEN))
+        routed = yield self.call(self.route(action.name, [self.prod_pool_id, self.stage_pool_id], [], GREEN))
+        yield from self.follow_platform_upgrade(S.ROLLBACK, action.name, routed, "out of the backend pools")
         yield self.call(self.resize(action.name, 0))
 
 

@@ -42,6 +42,21 @@ class FlowVersion:
     # Version 4: validation reads the base from one list of the resource group's scale sets and answers the
     # lineage from it, so Setup schedules no `inspect_lineage` unless it waited for the image meanwhile.
     lineage_read_at_validation: bool = False
+    # Version 4: under upgrade policy Automatic or Rolling, Azure (not a manual upgrade) brings instances to a
+    # route's new model, Rolling batch by batch, and an instance changes pools only once it is there. After a
+    # route that says so (`platform_upgrades`) the step waits, as the new scale set's way into prod always
+    # did, until every instance runs the latest model: the old scale set's exit from prod (before Downsize
+    # scales it in), the undo's revived scale set into the stage pool and its parking. Versions 1 to 3 went on
+    # at once (their histories have no such wait).
+    waits_platform_upgrades: bool = False
+    # Version 4 too: a rollback that resizes the old scale set back clears its autoscale setting first (when
+    # Downsize had not cleared it yet: it left prod with the setting attached, which would scale it in again)
+    # and restores it once the old scale set serves prod. Versions 1 to 3 resized it with the setting on.
+    rollback_clears_old_autoscale: bool = False
+    # Version 4 too: the new scale set's autoscale setting is attached once it serves prod (after the verified
+    # swap), never while it idles in the stage pool. Versions 1 to 3 attached it after Upgrade (with an
+    # approval: just before the swap's routing).
+    autoscale_once_serving_prod: bool = False
 
 
 def rescale_as_its_own_step(spec: DeploymentSpec) -> list[str]:
@@ -62,7 +77,9 @@ VERSION_3 = FlowVersion(plan=rescale_as_its_own_step, wait_version="2", operator
 # Version 4: its steady-state waits (wait version 3) pace their polls: slower while nothing changes and
 # when Compute's read budget for the scale set runs low, never faster than pollIntervalSeconds.
 VERSION_4 = FlowVersion(plan=rescale_as_its_own_step, wait_version="3", operator_actions=True,
-                        downsize_failure_warns=True, rides_out_busy_azure=True, lineage_read_at_validation=True)
+                        downsize_failure_warns=True, rides_out_busy_azure=True, lineage_read_at_validation=True,
+                        waits_platform_upgrades=True, rollback_clears_old_autoscale=True,
+                        autoscale_once_serving_prod=True)
 
 # Keys are `context.version`: None is an instance started before host.json had a defaultVersion
 # (the flow of version 1). The newest key is host.json's defaultVersion (tests/orchestrators/test_versions.py).

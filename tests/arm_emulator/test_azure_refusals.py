@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.mgmt.compute import models as cm
-from azure.mgmt.network import models as nm
 
 from tests.arm_emulator.conftest import (
     LOCATION,
@@ -100,27 +99,39 @@ def test_a_specialized_image_refuses_an_os_profile(compute, seed):
     assert created.virtual_machine_profile.os_profile is None
 
 
-def test_an_image_version_not_replicated_to_the_scale_sets_region_is_refused(compute, seed):
-    far = compute.gallery_image_versions.begin_create_or_update(
-        seed.rg, seed.gallery, seed.image, "2.0.0", cm.GalleryImageVersion(
-            location=LOCATION, publishing_profile=cm.GalleryImageVersionPublishingProfile(
-                target_regions=[cm.TargetRegion(name="East Asia")]))).result()
-    status = compute.gallery_image_versions.get(seed.rg, seed.gallery, seed.image, "2.0.0",
-                                                expand="ReplicationStatus").replication_status
-    assert [s.region for s in status.summary] == ["East Asia"]
+def test_an_image_version_not_replicated_to_the_scale_sets_region_is_refused(compute, seed, http):
+    # The GalleryImageVersion_Create example, as it is: replicated to West US and East US only.
+    body = _example("compute/GalleryImageVersion_Create.json")["parameters"]["galleryImageVersion"]
+    r = http.put(arm_url(seed.rg, f"Microsoft.Compute/galleries/{seed.gallery}/images/{seed.image}/versions/2.0.0",
+                         api="2025-03-03"), json=body, headers=TOKEN)
+    assert r.status_code in (200, 201), r.text
+    version = "2.0.0"
+    wait_until(lambda: compute.gallery_image_versions.get(seed.rg, seed.gallery, seed.image, version)
+               .provisioning_state == "Succeeded", "the example image version created")
+    got = compute.gallery_image_versions.get(seed.rg, seed.gallery, seed.image, version, expand="ReplicationStatus")
+    assert sorted(s.region for s in got.replication_status.summary) == ["East US", "West US"]
     with pytest.raises(HttpResponseError) as refused:
         compute.virtual_machine_scale_sets.begin_create_or_update(
-            seed.rg, "far", scale_set(far.id, [seed.stage_pool], 0)).result()
+            seed.rg, "far", scale_set(got.id, [seed.stage_pool], 0)).result()  # in westeurope
     assert refused.value.status_code == 400 and "not available in region" in refused.value.error.message
 
 
 # -- Basic SKU load balancers -------------------------------------------------------------------
 
 
-def test_a_basic_load_balancer_refuses_a_second_scale_set_in_its_pools(compute, network, seed):
-    basic = network.load_balancers.begin_create_or_update(seed.rg, "basic-lb", nm.LoadBalancer(
-        location=LOCATION, sku=nm.LoadBalancerSku(name="Basic"),
-        backend_address_pools=[nm.BackendAddressPool(name="prod"), nm.BackendAddressPool(name="stage")])).result()
+def test_a_basic_load_balancer_refuses_a_second_scale_set_in_its_pools(compute, network, seed, http):
+    # The LoadBalancerCreate example (rule, probe, NAT rule on its one pool), made Basic, with a second pool.
+    text = json.dumps(_example("network/LoadBalancerCreate.json")["parameters"]["parameters"])
+    body = json.loads(text.replace("/subscriptions/subid/resourceGroups/rg1/", f"/subscriptions/{SUBSCRIPTION_ID}/"
+                                   f"resourceGroups/{seed.rg}/").replace("/loadBalancers/lb/", "/loadBalancers/basic-lb/"))
+    body["location"] = LOCATION
+    body["sku"] = {"name": "Basic"}
+    body["properties"]["backendAddressPools"].append({"name": "stage", "properties": {}})
+    r = http.put(arm_url(seed.rg, "Microsoft.Network/loadBalancers/basic-lb", api="2025-07-01"), json=body,
+                 headers=TOKEN)
+    assert r.status_code in (200, 201), r.text
+    basic = network.load_balancers.get(seed.rg, "basic-lb")
+    assert basic.sku.name == "Basic"
     prod, stage = (p.id for p in basic.backend_address_pools)
     image = seed.version(compute, "1.0.0")
     vmss = compute.virtual_machine_scale_sets
@@ -288,3 +299,67 @@ def test_a_rolling_scale_set_applies_a_model_change_in_batches_with_pauses(compu
     at = [datetime.fromisoformat(e["at"].replace("Z", "+00:00")) for e in entries]
     gaps = [(b - a).total_seconds() for a, b in zip(at, at[1:], strict=False)]
     assert all(gap >= 20 + 10 for gap in gaps), gaps  # one upgrade (20 s) and the 10 s pause apart
+
+
+def _example_scale_set_in_prod(seed, mode: str, capacity: int) -> dict:
+    """The VirtualMachineScaleSet_Create_WithAzureLoadBalancer example's body, pointed at the seed's load
+    balancer (its prod pool, its probe as health source), with upgrade policy `mode`."""
+    body = _example("compute/VirtualMachineScaleSet_Create_WithAzureLoadBalancer.json")["parameters"]["parameters"]
+    body["location"] = LOCATION
+    body["sku"]["capacity"] = capacity
+    profile = body["properties"]["virtualMachineProfile"]
+    profile["networkProfile"]["healthProbe"] = {"id": seed.probe}
+    ip_config = profile["networkProfile"]["networkInterfaceConfigurations"][0]["properties"]["ipConfigurations"][0]
+    ip_config["properties"]["loadBalancerBackendAddressPools"] = [{"id": seed.prod_pool}]
+    ip_config["properties"].pop("loadBalancerInboundNatPools")
+    body["properties"]["upgradePolicy"] = {"mode": mode}
+    return body
+
+
+def test_a_rolling_scale_set_leaving_prod_keeps_its_instances_there_until_their_batch_upgrades(
+        compute, network, seed, http):
+    """As in Azure: a model change of a Rolling scale set reaches its instances batch by batch; until an
+    instance's batch comes, it runs the old model (`latestModelApplied: false`) and stays in the pools that
+    model names, here the prod pool it is meant to leave."""
+    body = _example_scale_set_in_prod(seed, "Rolling", 2)
+    # An hour between batches: the second batch cannot come during this test, however slow the machine.
+    body["properties"]["upgradePolicy"]["rollingUpgradePolicy"] = {"maxBatchInstancePercent": 50,
+                                                                   "pauseTimeBetweenBatches": "PT1H"}
+    r = http.put(arm_url(seed.rg, "Microsoft.Compute/virtualMachineScaleSets/old"), json=body, headers=TOKEN)
+    assert r.status_code == 201, r.text
+    vmss = compute.virtual_machine_scale_sets
+    wait_until(lambda: vmss.get(seed.rg, "old").provisioning_state == "Succeeded", "the example scale set created")
+    assert len(pool_members(network, seed.rg, "prod-pool")) == 2
+
+    model = vmss.get(seed.rg, "old")
+    model.virtual_machine_profile.network_profile.network_interface_configurations[0].ip_configurations[0] \
+        .load_balancer_backend_address_pools = []
+    model.virtual_machine_profile.os_profile.require_guest_provision_signal = None
+    model.virtual_machine_profile.os_profile.admin_password = "{your-password}"  # never returned by a GET
+    vmss.begin_create_or_update(seed.rg, "old", model).result()
+
+    vms = {vm.instance_id: vm for vm in compute.virtual_machine_scale_set_vms.list(seed.rg, "old")}
+    behind = [vm for vm in vms.values() if not vm.latest_model_applied]
+    assert len(behind) == 1, "the first batch (50%) is upgraded, the second waits an hour"
+    prod = pool_members(network, seed.rg, "prod-pool")
+    assert prod == [f"{behind[0].id}/networkInterfaces/{{vmss-name}}/ipConfigurations/{{vmss-name}}"]
+    # No manual upgrade is needed (nor is it the way out): the platform owns the rollout.
+    assert not [r for r in http.get("/_emulator/requests").json()
+                if r["path"].lower().endswith("/manualupgrade") and f"/{seed.rg.lower()}/" in r["path"].lower()]
+
+
+def test_an_automatic_scale_set_leaves_prod_with_every_instance_once_its_update_completes(compute, network, seed,
+                                                                                           http):
+    r = http.put(arm_url(seed.rg, "Microsoft.Compute/virtualMachineScaleSets/auto"),
+                 json=_example_scale_set_in_prod(seed, "Automatic", 2), headers=TOKEN)
+    assert r.status_code == 201, r.text
+    vmss = compute.virtual_machine_scale_sets
+    wait_until(lambda: vmss.get(seed.rg, "auto").provisioning_state == "Succeeded", "the example scale set created")
+    model = vmss.get(seed.rg, "auto")
+    model.virtual_machine_profile.network_profile.network_interface_configurations[0].ip_configurations[0] \
+        .load_balancer_backend_address_pools = []
+    model.virtual_machine_profile.os_profile.require_guest_provision_signal = None
+    model.virtual_machine_profile.os_profile.admin_password = "{your-password}"
+    vmss.begin_create_or_update(seed.rg, "auto", model).result()
+    assert {vm.latest_model_applied for vm in compute.virtual_machine_scale_set_vms.list(seed.rg, "auto")} == {True}
+    assert pool_members(network, seed.rg, "prod-pool") == []

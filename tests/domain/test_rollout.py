@@ -9,6 +9,7 @@ import pytest
 from domain.model import ScaleSetSummary
 from domain.rollout import (
     AutoscaleAttach,
+    ClearOldAutoscale,
     Done,
     Pause,
     RestoreOldAutoscale,
@@ -85,6 +86,21 @@ def test_after_a_downsize_the_old_capacity_and_autoscale_come_back():
 def test_an_old_scale_set_without_autoscale_gets_none_back():
     done = frozenset({Done.NEW_CREATED, Done.OLD_LEFT_PROD, Done.OLD_AUTOSCALE_CLEARED, Done.OLD_DOWNSIZED})
     assert RestoreOldAutoscale() not in rollback_plan(done, running("1.0.0"), False, "web__2")
+
+
+def test_from_version_4_an_old_scale_set_resized_back_has_its_autoscale_cleared_first_and_restored_after():
+    left = frozenset({Done.NEW_CREATED, Done.OLD_LEFT_PROD})  # out of prod, its setting still attached
+    assert rollback_plan(left, running("1.0.0"), True, "web__2", clear_autoscale_first=True) == [
+        ClearOldAutoscale("web__1"), RestoreOldToProd("web__1", 2), RestoreOldAutoscale(), RetireNew("web__2")]
+    # Cleared already (Downsize), or no setting at all: nothing more to clear.
+    downsized = left | {Done.OLD_AUTOSCALE_CLEARED, Done.OLD_DOWNSIZED}
+    assert rollback_plan(downsized, running("1.0.0"), True, "web__2", clear_autoscale_first=True) == [
+        RestoreOldToProd("web__1", 2), RestoreOldAutoscale(), RetireNew("web__2")]
+    assert rollback_plan(left, running("1.0.0"), False, "web__2", clear_autoscale_first=True) == [
+        RestoreOldToProd("web__1", 2), RetireNew("web__2")]
+    # Never resized (it never left prod): its setting is not touched.
+    assert rollback_plan(frozenset({Done.NEW_CREATED}), running("1.0.0"), True, "web__2",
+                         clear_autoscale_first=True) == [RetireNew("web__2")]
 
 
 def test_a_first_deployment_rolls_back_by_retiring_the_new_scale_set_alone():

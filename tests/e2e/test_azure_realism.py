@@ -269,8 +269,9 @@ def test_a_disabled_autoscale_setting_decides_nothing(api, arm_emulator, target,
 # -- which scale set is live -------------------------------------------------------------------------------
 
 
-def test_a_stage_orphan_left_by_a_dead_deployment_never_empties_prod(api, arm_emulator, emulator_admin, target,
-                                                                      seeded):
+def _leave_a_stage_orphan(api, arm_emulator, target, seeded) -> None:
+    """`__1` serves prod (2 instances); `__2`, newer and running 2 instances in the stage pool, was left by a
+    deployment terminated while it awaited approval."""
     first = api.deploy(spec_for(target, seeded[0]))
     assert api.wait(first)["status"] == "Succeeded", api.log(first)
     started = api.start(spec_for(target, seeded[1], approval={"required": True, "timeoutMinutes": 60}))
@@ -281,6 +282,11 @@ def test_a_stage_orphan_left_by_a_dead_deployment_never_empties_prod(api, arm_em
     orphan = _vmss(arm_emulator, target, f"{NEW_NAME}__2")
     assert orphan.sku.capacity > 0  # newer than __1 and running: Harness's rule would take it for the live one
 
+
+def test_a_stage_orphan_left_by_a_dead_deployment_never_empties_prod(api, arm_emulator, emulator_admin, target,
+                                                                      seeded):
+    _leave_a_stage_orphan(api, arm_emulator, target, seeded)
+
     third = api.deploy(spec_for(target, seeded[1]))
     view = api.wait(third)
     assert view["status"] == "Succeeded", api.log(third)
@@ -290,3 +296,44 @@ def test_a_stage_orphan_left_by_a_dead_deployment_never_empties_prod(api, arm_em
     assert released.sku.capacity == 0
     assert not [p for nic in released.virtual_machine_profile.network_profile.network_interface_configurations
                 for ip in nic.ip_configurations for p in ip.load_balancer_backend_address_pools or []]
+
+
+def test_same_as_running_sizes_from_the_scale_set_in_prod_not_from_a_newer_orphan(api, arm_emulator, target,
+                                                                                  seeded):
+    _leave_a_stage_orphan(api, arm_emulator, target, seeded)
+    _resize(arm_emulator, target, f"{NEW_NAME}__1", 3)  # prod runs 3; the orphan runs 2
+
+    third = api.deploy(spec_for(target, seeded[1], instances={"mode": "sameAsRunning"}))
+    view = api.wait(third)
+    log = api.log(third)
+    assert view["status"] == "Succeeded", log
+    assert (view["oldVmss"], view["capacity"]["desired"]) == (f"{NEW_NAME}__1", 3)
+    assert (f"Virtual Machine Scale Set [{NEW_NAME}__2] was left in the stage backend pool by a deployment that "
+            f"did not finish") in log
+
+
+def test_the_new_scale_sets_autoscale_is_attached_only_once_it_serves_prod(api, arm_emulator, emulator_admin, target,
+                                                                           seeded):
+    """Attached while the new scale set idles in the stage pool (no load), its scale-in rules would shrink it
+    under the swap's check: the setting comes once its instances serve prod."""
+    first = api.deploy(spec_for(target, seeded[0]))
+    assert api.wait(first)["status"] == "Succeeded", api.log(first)
+    old, new = f"{NEW_NAME}__1", f"{NEW_NAME}__2"
+    monitor_client(arm_emulator, target.subscription_id).autoscale_settings.create_or_update(
+        target.resource_group, "web-autoscale", mm.AutoscaleSettingResource(
+            location=target.location, enabled=True,
+            target_resource_uri=f"{target.rg_id}/providers/Microsoft.Compute/virtualMachineScaleSets/{old}",
+            profiles=[_profile(target, old, "Profile1", (1, 4, 2))]))
+    second = api.deploy(spec_for(target, seeded[1]))
+    assert api.wait(second)["status"] == "Succeeded", api.log(second)
+
+    setting_path = f"/resourcegroups/{target.resource_group}/providers/microsoft.insights/autoscalesettings/" \
+                   f"{new}_autoscale"
+    attached = [r for r in emulator_admin.get("/_emulator/requests").json() if r["method"] == "PUT"
+                and r["path"].lower().endswith(setting_path.lower())]
+    new_marker = f"/virtualmachinescalesets/{new}/virtualmachines/".lower()
+    serving = [e for e in _prod_members(emulator_admin, target)
+               if any(new_marker in m.lower() for m in e["healthy"])]
+    assert attached and serving
+    assert min(r["at"] for r in attached) > serving[0]["at"], (
+        f"autoscale attached at {attached[0]['at']}, before [{new}] served prod at {serving[0]['at']}")

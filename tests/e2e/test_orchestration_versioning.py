@@ -24,7 +24,7 @@ pytestmark = pytest.mark.e2e
 
 APPROVAL = {"required": True, "timeoutMinutes": 600}
 VERSION_1_STEPS = ["Setup", "Upgrade", "Approval", "Swap", "Downsize"]
-VERSION_3_STEPS = ["Setup", "Upgrade", "Approval", "Rescale", "Swap", "Downsize"]  # and version 4's
+CURRENT_STEPS = ["Setup", "Upgrade", "Approval", "Rescale", "Swap", "Downsize"]  # versions 2 on
 
 
 def app_released_as(version: str, where: Path) -> Path:
@@ -87,10 +87,10 @@ def test_a_deployment_awaiting_approval_across_a_release_finishes_on_its_own_ver
 
         new = api.deploy(spec_for(target, seeded[1], approval=APPROVAL))
         waiting = api.wait(new, statuses={"AwaitingApproval"}, timeout=90)
-        assert [s["name"] for s in waiting["steps"]] == VERSION_3_STEPS and waiting["approval"]["token"]
-        assert api.http.post(f"/api/deployments/{new}/approve", json={}).status_code == 400  # version 3: token
+        assert [s["name"] for s in waiting["steps"]] == CURRENT_STEPS and waiting["approval"]["token"]
+        assert api.http.post(f"/api/deployments/{new}/approve", json={}).status_code == 400  # version 3 on: token
         view = approve_and_finish(api, new, with_token=True)
-        assert [(s["name"], s["status"]) for s in view["steps"]] == [(name, "Succeeded") for name in VERSION_3_STEPS]
+        assert [(s["name"], s["status"]) for s in view["steps"]] == [(name, "Succeeded") for name in CURRENT_STEPS]
         assert pool_member_scale_sets(arm_emulator, target, target.prod_pool) == {f"{NEW_NAME}__2"}
     finally:
         release.stop()

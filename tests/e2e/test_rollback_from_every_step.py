@@ -140,8 +140,8 @@ def test_a_new_scale_set_of_zero_instances_never_replaces_a_serving_one(
 
 @pytest.mark.parametrize("fault", [
     {"method": "PATCH", "path": f"/virtualMachineScaleSets/{NEW}$", "status": 400, "times": 3},
-    {"method": "PUT", "path": f"/autoscalesettings/{NEW}_Autoscale$", "status": 400, "times": 3},
-], ids=["resize refused", "autoscale attach refused"])
+    {"method": "GET", "path": f"/virtualMachineScaleSets/{NEW}/virtualMachines$", "status": 400, "times": 3},
+], ids=["resize refused", "instance poll refused"])
 def test_a_failure_in_upgrade_rolls_back_without_touching_the_old_scale_set(
         api, arm_emulator, emulator_admin, target, seeded, running_old, fault):
     # An operator changed the old scale set's model and rolls it out to its instances at a time of their
@@ -191,9 +191,19 @@ def test_rollback_during_the_delay_restores_an_old_scale_set_that_autoscale_shra
     # Out of prod, the old scale set has no load: its autoscale setting (still attached) scales it in.
     compute_client(arm_emulator, target.subscription_id).virtual_machine_scale_sets.begin_update(
         target.resource_group, OLD, cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=1))).result()
+    before = last_seq(emulator_admin)
     assert api.act(second, "rollback").status_code == 202
     assert_rolled_back(api, arm_emulator, emulator_admin, target, second, "ScaleDownDelay",
                        error="Aborted by operator")
+    # Its setting, left attached through the delay, would fight the resize back up: it is cleared first and
+    # put back once the old scale set serves prod at its size again (CONTRACT §4).
+    old_path = f"/virtualmachinescalesets/{OLD}".lower()
+    writes = [(w["method"], w["path"].lower()) for w in writes_to(emulator_admin, target, before)]
+    on_old = [i for i, (method, path) in enumerate(writes) if path.endswith(old_path)]
+    setting = [(i, method) for i, (method, path) in enumerate(writes)
+               if path.endswith(f"/autoscalesettings/{OLD_AUTOSCALE}".lower())]
+    assert [method for _, method in setting] == ["DELETE", "PUT"], writes
+    assert setting[0][0] < on_old[0] and setting[1][0] > on_old[-1], writes
 
 
 def assert_succeeded_with_a_downsize_warning(api, arm_emulator, emulator_admin, target, deployment) -> dict:

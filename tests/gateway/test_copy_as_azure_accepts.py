@@ -138,3 +138,18 @@ def test_an_image_of_another_os_type_or_generation_is_refused(clients, target, o
     })).result()
     version_id = create_image_version(clients, replace(t, image="other", versions={}), "1.0.0")
     assert any(expected in p for p in _problems(clients, t, image_id=version_id))
+
+
+def test_prod_and_stage_pools_of_two_load_balancers_are_refused(clients, target):
+    # A spec names one load balancer for both pools, so validation reads them from one; the check guards the
+    # swap's premise (one load balancer, one probe) should the pools ever come from elsewhere.
+    t = target
+    other = clients.network(t.sub).load_balancers.begin_create_or_update(t.rg, "other-lb", nm.LoadBalancer(
+        location=LOCATION, sku=nm.LoadBalancerSku(name="Standard"),
+        backend_address_pools=[nm.BackendAddressPool(name=t.stage_pool)])).result()
+    balancer = network.get_load_balancer(clients, t.sub, t.rg, t.lb)
+    prod = {k.lower(): v for k, v in balancer.backend_pool_ids.items()}[t.prod_pool.lower()]
+    pools = {"prod": prod, "stage": other.backend_address_pools[0].id}
+    problems = validation.target_problems(clients, balancer, pools, compute.inspect_base(clients, t.sub, t.rg, t.base),
+                                          gallery.get_image_version(clients, t.versions["1.0.0"]))
+    assert problems == ["The prod and stage backend pools are on different load balancers"]

@@ -36,20 +36,29 @@ def test_a_lock_that_cannot_be_released_does_not_turn_a_success_into_a_failure()
 
 def test_with_approval_the_new_autoscale_is_attached_after_the_approval_not_before_the_wait():
     # Attached before, it would scale the idle new scale set (stage pool, no load) in during the wait.
-    azure = Azure(autoscale=autoscale_of("web__1"), events={"approval": {"decision": "approve", "token": "token-1"}})
-    outcome, _ = run(azure, approval={"required": True, "timeoutMinutes": 60})
-    assert outcome["status"] == "Succeeded"
-    order = [t.name for t in azure.calls if t.kind in ("activity", "any")]
-    attached = [i for i, t in enumerate(azure.calls) if t.name == "put_autoscale"]
-    assert len(attached) == 1 and azure.calls[attached[0]].payload["setting"]["name"] == "web__2_Autoscale"
-    assert order.index("any") < order.index("put_autoscale") < order.index("route_scale_set"), order
+    # Version 3 attached it just before the swap's routing; version 4 once the new scale set serves prod.
+    for version in ("3", "4"):
+        azure = Azure(autoscale=autoscale_of("web__1"),
+                      events={"approval": {"decision": "approve", "token": "token-1"}})
+        outcome, _ = run(azure, version=version, approval={"required": True, "timeoutMinutes": 60})
+        assert outcome["status"] == "Succeeded"
+        order = [t.name for t in azure.calls if t.kind in ("activity", "any", "sub")]
+        attached = [i for i, t in enumerate(azure.calls) if t.name == "put_autoscale"]
+        assert len(attached) == 1 and azure.calls[attached[0]].payload["setting"]["name"] == "web__2_Autoscale"
+        assert order.index("any") < order.index("put_autoscale"), order
+        into_prod = order.index("route_scale_set")
+        if version == "3":
+            assert order.index("put_autoscale") < into_prod, order
+        else:  # after the verified way into prod (its steady-state wait) and the old one's exit
+            assert order.index("put_autoscale") > order.index("steady_state_wait", into_prod), order
+            assert order.index("put_autoscale") > len(order) - 1 - order[::-1].index("route_scale_set"), order
 
 
 def test_a_rollback_tags_an_old_scale_set_that_never_left_prod_blue_without_rolling_its_model_out():
     # A lineage whose serving scale set is not tagged BLUE (CONTRACT §4: after a rollback it is).
     old = summary("web__1", 2, revision=1, pools=("prod",))
     old["tags"]["BG_VERSION"] = "GREEN"
-    azure = Azure(old=old, answers={"put_autoscale": Exception("refused")}, autoscale=autoscale_of("web__1"))
+    azure = Azure(old=old, answers={"clear_autoscale": Exception("refused")}, autoscale=autoscale_of("web__1"))
     outcome, _ = run(azure)
     assert outcome["status"] == "RolledBack" and outcome["error"].startswith("Upgrade: ")
     routes = [t.payload for t in azure.activities("route_scale_set")]
@@ -58,7 +67,7 @@ def test_a_rollback_tags_an_old_scale_set_that_never_left_prod_blue_without_roll
 
 
 def test_a_rollback_from_before_the_swap_does_not_touch_an_old_scale_set_tagged_blue():
-    azure = Azure(answers={"put_autoscale": Exception("refused")}, autoscale=autoscale_of("web__1"))
+    azure = Azure(answers={"clear_autoscale": Exception("refused")}, autoscale=autoscale_of("web__1"))
     outcome, _ = run(azure)
     assert outcome["status"] == "RolledBack"
     assert [t.payload["name"] for t in azure.calls if t.kind == "activity" and "web__1" == (t.payload or {}).get(
@@ -66,7 +75,7 @@ def test_a_rollback_from_before_the_swap_does_not_touch_an_old_scale_set_tagged_
 
 
 def test_after_a_rollback_the_steps_that_never_ran_are_skipped_not_pending():
-    azure = Azure(answers={"put_autoscale": Exception("refused")}, autoscale=autoscale_of("web__1"))
+    azure = Azure(answers={"clear_autoscale": Exception("refused")}, autoscale=autoscale_of("web__1"))
     outcome, context = run(azure)
     assert outcome["status"] == "RolledBack"
     steps = [(s["name"], s["status"]) for s in context.custom_status["steps"]]

@@ -48,7 +48,7 @@ def waits_for_approval(task: Task) -> bool:
 
 
 def test_a_failure_still_reaches_the_deployment_which_rolls_back_and_announces_it():
-    azure = Azure(answers={"put_autoscale": Exception("refused")},
+    azure = Azure(answers={"clear_autoscale": Exception("refused")},
                   autoscale={"name": "a", "id": "/a", "location": "westus", "target_resource_id": "/x/web__1",
                              "enabled": True, "profiles": []})
     outcome, _ = run_notifying(azure, notifications={"webhooks": HOOKS})
