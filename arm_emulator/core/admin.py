@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from .errors import DEFAULT_CODES, ArmError
 
-
 DROPS = frozenset({"request", "response"})
 
 

@@ -104,7 +104,7 @@ def test_a_dropped_response_applies_the_write_and_the_client_never_hears_of_it(c
 
 
 def test_the_sdk_sees_a_dropped_post_as_a_response_error_and_does_not_resend_it(compute, seed, faults):
-    """The SDK retries a dropped GET, PUT or DELETE on its own, never a POST (not idempotent): the caller
+    """The SDK retries a dropped GET on its own, not a POST (not idempotent): the caller
     gets `ServiceResponseError` and decides."""
     image = seed.version(compute, "1.0.0")
     vmss = compute.virtual_machine_scale_sets
