@@ -171,9 +171,10 @@ KNOWN_DEFECTS: dict[tuple[str, str], str] = {
         "the downsize's retry finds capacity 0 in the model the failed operation left and logs 'Downscaled "
         "... to [0]': the deployment succeeds with no warning, its log never mentions the failure"),
     ("Undo", "LRO Failed (every try)"): (
-        "the route activity's retry finds the pools it asked for in the model the failed PATCH left and logs "
-        "'already routed as requested' (then the resize's failed PATCH goes the same way): the undo succeeds "
-        "and its log never mentions the failures (activities/routing.py, being rewritten by helper lro)"),
+        "after two tries whose PATCH ended Failed, the route activity's third try finds the pools it asked for "
+        "in the model those failed operations left, logs 'already routed as requested' and goes on: the "
+        "permanent failure is never seen, the undo succeeds and its log never mentions it "
+        "(activities/routing.py, being rewritten by helper lro)"),
 }
 
 
