@@ -241,9 +241,9 @@ def serve_old(api, arm_emulator, target, seeded) -> str:
     return OLD
 
 
-def replace_old(api, target, seeded) -> str:
-    """`__2` replaces `__1` (left at 0): the deployment an undo takes back."""
-    second = api.deploy(spec_for(target, seeded[1], instances=SMALL))
+def replace_old(api, target, seeded, **overrides) -> str:
+    """`__2` replaces `__1` (left at 0): the deployment an undo takes back (with its spec's timings)."""
+    second = api.deploy(spec_for(target, seeded[1], instances=SMALL, **overrides))
     assert api.wait(second)["status"] == "Succeeded", api.log(second)
     return second
 
@@ -444,8 +444,8 @@ def start_journey(own: OwnStack, emulator_admin, target, seeded, seeder, journey
         inject(emulator_admin, target, *STEP_PATHS["Swap"], [{"lroStatus": "Failed", "times": ACTIVITY_TRIES}])
         inject(emulator_admin, target, *STEP_PATHS["Rollback"], [THROTTLED_WINDOW])
         return Cell(api.deploy(spec_for(target, seeded[1], instances=SMALL)))
-    assert journey == "undo"
-    replaced = replace_old(api, target, seeded)
+    assert journey == "undo"  # polled slowly, the revived scale set's growth lasts simulated minutes
+    replaced = replace_old(api, target, seeded, pollIntervalSeconds=60)
     response = api.act(replaced, "undo")
     assert response.status_code == 202, response.text
     return Cell(response.json()["id"], undo=True)
