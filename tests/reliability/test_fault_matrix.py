@@ -8,9 +8,9 @@ Downsize (the old scale set's resize, after the verified swap), Rollback (its ow
 that failed for good) and Undo (the undo orchestration taking back a succeeded deployment).
 
 Faults on ARM (the emulator's fault injection): 5xx answers three times in a row; a throttling window
-(429 + Retry-After 30 s, 8 answers: four minutes, far longer than the SDK's 3 retries and the activities'
-3 tries, ridden out since orchestration version 3); dropped connections (the emulator closes the
-connection without an answer: once after applying the request, twice before handling it); a
+(429 + Retry-After 20 s, 8 answers: minutes, far more answers than the SDK's 3 retries and the
+activities' 3 tries take, ridden out since orchestration version 3); dropped connections (the emulator
+closes the connection without an answer: once after applying the request, then once before handling it); a
 long-running operation that ends Failed once, the same every time; a 409 OperationNotAllowed twice.
 Faults of the process: devhost killed with SIGKILL in the middle of the step, then started again on
 its durable state; Azurite (the deployment log and the target lock; devhost keeps its durable state in
@@ -36,8 +36,9 @@ routing), the revived scale set's PATCHes after the undo started are the undo's.
 Left out, and why:
 - ScaleDownDelay x ARM faults: the delay is one durable timer, nothing calls ARM while it runs (a 429
   window or 5xx there would only meet the next step's requests: those are the Downsize cells).
-- Approval x 5xx, LRO Failed, 409: the wait itself calls nothing; what an approval sets off is the
-  rescale and the swap's routing and manual upgrade, whose faults are the Upgrade and Swap cells'.
+- Approval x 5xx, drops, LRO Failed, 409: the wait itself calls nothing; what an approval sets off is
+  the rescale and the swap's routing and manual upgrade, whose faults are the Upgrade and Swap cells'
+  (kept: a throttling window on the new scale set's reads and writes as it is approved).
 - Setup's image wait x LRO Failed, 409: it only reads (a read has no long-running operation and is never
   "in progress"); 5xx on a read is retried by the SDK itself (the Setup/Upgrade 5xx cells cover that).
 - Undo x 5xx, LRO Failed once, 409: the undo runs the same activities and the same ride-out as a
@@ -109,17 +110,17 @@ STEP_PATHS = {
 # More than the SDK's and the activities' retries together: a fault that never goes away.
 ALWAYS = 12
 ACTIVITY_TRIES = 3  # orchestrators.steady_state_wait.RETRY
-THROTTLED_WINDOW = {"status": 429, "retryAfter": "30", "times": 8}
+THROTTLED_WINDOW = {"status": 429, "retryAfter": "20", "times": 8}
 FAULTS: dict[str, tuple[list[dict], str]] = {
     "5xx x3": ([{"status": 503, "times": 3}], "transient"),
-    "429 window (8 x Retry-After 30 s)": ([THROTTLED_WINDOW], "transient"),
-    "dropped connections x3": ([{"drop": "response", "times": 1}, {"drop": "request", "times": 2}], "transient"),
+    "429 window (8 x Retry-After 20 s)": ([THROTTLED_WINDOW], "transient"),
+    "dropped connections x2": ([{"drop": "response", "times": 1}, {"drop": "request", "times": 1}], "transient"),
     "LRO Failed once": ([{"lroStatus": "Failed", "times": 1}], "transient"),
     "LRO Failed always": ([{"lroStatus": "Failed", "times": ALWAYS}], "permanent"),
     "409 OperationNotAllowed x2": ([{"status": 409, "code": "OperationNotAllowed", "times": 2}], "transient"),
 }
 SIGKILL, AZURITE = "devhost SIGKILL, restarted", "Azurite stopped, restarted"
-THROTTLED = "429 window (8 x Retry-After 30 s)"
+THROTTLED = "429 window (8 x Retry-After 20 s)"
 FAULT_ORDER = (*FAULTS, SIGKILL, AZURITE)
 # The undo's permanent failure: every try of its first write of the revived scale set ends Failed.
 UNDO_PERMANENT = "LRO Failed (every try)"
@@ -128,9 +129,8 @@ FAULT_ORDER = (*FAULT_ORDER[:5], UNDO_PERMANENT, *FAULT_ORDER[5:])
 WRITE_STEPS = ("Setup", "Upgrade", "Swap", "Downsize", "Rollback")
 # Rollback x 429 window is met in the "rollback" journey below, with a SIGKILL in the middle of it.
 ARM_CELLS = [(step, fault) for step in WRITE_STEPS for fault in FAULTS if (step, fault) != ("Rollback", THROTTLED)] + [
-    ("Setup image wait", THROTTLED), ("Setup image wait", "dropped connections x3"),
-    ("Approval", "429 window (8 x Retry-After 30 s)"), ("Approval", "dropped connections x3"),
-    ("Undo", "429 window (8 x Retry-After 30 s)"), ("Undo", "dropped connections x3"),
+    ("Setup image wait", THROTTLED), ("Setup image wait", "dropped connections x2"),
+    ("Approval", THROTTLED), ("Undo", THROTTLED), ("Undo", "dropped connections x2"),
     ("Undo", UNDO_PERMANENT),
 ]
 # Faults of the process, by journey: one deployment meets each fault in turn, in the step named (a cell
@@ -369,7 +369,7 @@ def test_a_fault_in_every_step_ends_in_a_state_an_operator_can_trust(
     if expected == "Succeeded+warning":
         assert statuses["Downsize"] == "Failed" and f"[{OLD}]" in view["warnings"][0], view
     if "429" in fault_name:
-        assert "Azure is throttling or busy: waiting 30 s" in api.log(cell.deployment), api.log(cell.deployment)
+        assert "Azure is throttling or busy: waiting 20 s" in api.log(cell.deployment), api.log(cell.deployment)
 
 
 # -- Faults of the process: devhost killed, Azurite stopped -----------------------------------------
