@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from .errors import DEFAULT_CODES, ArmError
 
+DROPS = frozenset({"request", "response"})
+
 
 @dataclass
 class Fault:
@@ -19,6 +21,9 @@ class Fault:
     retry_after: str | None = None
     code: str | None = None
     message: str | None = None
+    # "request": the connection is closed before the request is handled (nothing applied);
+    # "response": it is handled (a write applies), then the connection is closed instead of answering.
+    drop: str | None = None
 
     def describe(self) -> dict:
         d = {"method": self.method, "path": self.path.pattern, "times": self.times}
@@ -28,6 +33,8 @@ class Fault:
             d["lroStatus"] = "Failed"
         if self.retry_after is not None:
             d["retryAfter"] = self.retry_after
+        if self.drop is not None:
+            d["drop"] = self.drop
         return d
 
 
@@ -38,7 +45,8 @@ class FaultInjector:
     def add(self, spec: dict) -> Fault:
         if not isinstance(spec, dict):
             raise ArmError("A fault must be a JSON object.")
-        unknown = set(spec) - {"method", "path", "status", "times", "retryAfter", "lroStatus", "code", "message"}
+        unknown = set(spec) - {"method", "path", "status", "times", "retryAfter", "lroStatus", "code", "message",
+                                 "drop"}
         if unknown:
             raise ArmError(f"Unknown fault fields: {sorted(unknown)}")
         try:
@@ -49,16 +57,18 @@ class FaultInjector:
         if not isinstance(times, int) or times < 1:
             raise ArmError("'times' must be a positive integer.")
         method = str(spec.get("method", "*")).upper()
-        status, lro = spec.get("status"), spec.get("lroStatus")
-        if (status is None) == (lro is None):
-            raise ArmError("A fault needs exactly one of 'status' or 'lroStatus'.")
+        status, lro, drop = spec.get("status"), spec.get("lroStatus"), spec.get("drop")
+        if [status, lro, drop].count(None) != 2:
+            raise ArmError("A fault needs exactly one of 'status', 'lroStatus' or 'drop'.")
+        if drop is not None and drop not in DROPS:
+            raise ArmError(f"'drop' must be one of {sorted(DROPS)}.")
         if lro is not None and str(lro).lower() != "failed":
             raise ArmError("'lroStatus' can only be 'Failed'.")
         if status is not None and (not isinstance(status, int) or not 400 <= status <= 599):
             raise ArmError("'status' must be an HTTP error status (400-599).")
         retry_after = spec.get("retryAfter")
         fault = Fault(method, path, times, status, lro is not None,
-                      None if retry_after is None else str(retry_after), spec.get("code"), spec.get("message"))
+                      None if retry_after is None else str(retry_after), spec.get("code"), spec.get("message"), drop)
         self.faults.append(fault)
         return fault
 
@@ -92,9 +102,14 @@ class RequestLog:
     def __init__(self) -> None:
         self.entries: list[dict] = []
 
-    def add(self, at: str, method: str, path: str, query: str, status: int) -> None:
-        self.entries.append({"seq": len(self.entries) + 1, "at": at, "method": method, "path": path,
-                             "query": query, "status": status})
+    def add(self, at: str, method: str, path: str, query: str, status: int, dropped: str | None = None) -> None:
+        """`dropped`: the injected drop ("request" or "response") that closed the connection instead of
+        answering `status` (0 when the request was never handled)."""
+        entry = {"seq": len(self.entries) + 1, "at": at, "method": method, "path": path, "query": query,
+                 "status": status}
+        if dropped:
+            entry["dropped"] = dropped
+        self.entries.append(entry)
 
     def clear(self) -> None:
         self.entries.clear()

@@ -28,6 +28,9 @@ def make_app(emulator: Emulator):
         base_url = f"{scope.get('scheme', 'https')}://{host}"
         response = emulator.handle(scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"),
                                    headers, body, base_url)
+        if response.drop_connection:
+            _hang_up(send)
+            return
         payload = b"" if scope["method"] == "HEAD" else response.encode()
         out_headers = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in response.headers.items()]
         if response.body is not None:
@@ -37,3 +40,15 @@ def make_app(emulator: Emulator):
         await send({"type": "http.response.body", "body": payload})
 
     return app
+
+
+def _hang_up(send) -> None:
+    """Close the connection without an answer, as a dropped connection does. ASGI has no message for
+    that: abort the server's transport under the request (uvicorn's h11 cycle, whose `send` is bound to
+    it), and mark the cycle disconnected so that uvicorn does not answer 500 in our place."""
+    cycle = getattr(send, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None:
+        raise RuntimeError("this ASGI server exposes no transport: the emulator cannot drop a connection")
+    transport.abort()
+    cycle.disconnected = True

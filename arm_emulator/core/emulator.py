@@ -1,6 +1,6 @@
 """The emulator's state and its request pipeline.
 
-Pipeline for an ARM request: apply due events, auth (any bearer token), injected status fault,
+Pipeline for an ARM request: apply due events, auth (any bearer token), injected status or drop fault,
 route, injected LRO fault, throttling (Compute), handler, request log, timeline. All state sits
 behind one lock: handlers are in-memory and fast, so the lock is never held for long.
 """
@@ -112,12 +112,14 @@ class Emulator:
         response.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))
         response.headers.setdefault("x-ms-correlation-request-id",
                                     headers.get("x-ms-client-request-id") or str(uuid.uuid4()))
-        self.requests.add(self.clock.iso(now), method, path, query_string, response.status)
+        dropped = ("response" if response.status else "request") if response.drop_connection else None
+        self.requests.add(self.clock.iso(now), method, path, query_string, response.status, dropped)
         self._observe(now)
         return response
 
     def _arm(self, ctx: Context, headers: dict[str, str]) -> Response:
         throttle_headers: dict[str, str] = {}
+        drop_response = False
         try:
             auth = headers.get("authorization", "")
             scheme, _, token = auth.partition(" ")
@@ -128,7 +130,11 @@ class Emulator:
                              'common", error="invalid_token", error_description="The authentication failed '
                              'because of missing \'Authorization\' header."'})
             fault = self.faults.take(ctx.method, ctx.path, lro=False)
-            if fault is not None:
+            if fault is not None and fault.drop == "request":
+                return Response(0, None, drop_connection=True)
+            if fault is not None and fault.drop == "response":
+                drop_response = True
+            elif fault is not None:
                 raise self.faults.error_for(fault)
             matched, params = self.router.resolve(ctx.method, ctx.path)
             if matched is None:
@@ -161,6 +167,7 @@ class Emulator:
             response = Response(err.status, err.body())
         for k, v in throttle_headers.items():
             response.headers.setdefault(k, v)
+        response.drop_connection = drop_response
         return response
 
     # ------------------------------------------------------------------ admin API

@@ -12,6 +12,8 @@ class Response:
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    # an injected `drop` fault: the server closes the connection instead of sending this response
+    drop_connection: bool = False
 
     def encode(self) -> bytes:
         if self.body is None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
-from azure.core.exceptions import HttpResponseError
+from azure.core.exceptions import HttpResponseError, ServiceResponseError
 from azure.mgmt.compute import models as cm
 
 from tests.arm_emulator.conftest import TOKEN, arm_url, scale_set
@@ -77,7 +78,49 @@ def test_status_fault_on_a_write_changes_no_state(compute, http, seed, faults):
                     headers=TOKEN).status_code == 404
 
 
+def dropped_entries(http, rg) -> list[dict]:
+    return [e for e in http.get("/_emulator/requests").json() if rg in e["path"] and "dropped" in e]
+
+
+def test_a_dropped_request_closes_the_connection_without_an_answer_and_applies_nothing(compute, http, seed, faults):
+    image = seed.version(compute, "1.0.0")
+    url = arm_url(seed.rg, "Microsoft.Compute/virtualMachineScaleSets/unheard")
+    faults({"method": "PUT", "path": f"{seed.rg}/.*/unheard$", "drop": "request", "times": 1})
+    with pytest.raises(httpx.TransportError):
+        http.put(url, json=scale_set(image.id, [], 0).as_dict(), headers=TOKEN)
+    assert http.get(url, headers=TOKEN).status_code == 404
+    assert [(e["method"], e["status"], e["dropped"]) for e in dropped_entries(http, seed.rg)] == [("PUT", 0, "request")]
+
+
+def test_a_dropped_response_applies_the_write_and_the_client_never_hears_of_it(compute, http, seed, faults):
+    image = seed.version(compute, "1.0.0")
+    url = arm_url(seed.rg, "Microsoft.Compute/virtualMachineScaleSets/unanswered")
+    faults({"method": "PUT", "path": f"{seed.rg}/.*/unanswered$", "drop": "response", "times": 1})
+    with pytest.raises(httpx.TransportError):
+        http.put(url, json=scale_set(image.id, [], 0).as_dict(), headers=TOKEN)
+    assert http.get(url, headers=TOKEN).status_code == 200
+    assert [(e["method"], e["status"], e["dropped"]) for e in dropped_entries(http, seed.rg)] == [
+        ("PUT", 201, "response")]
+
+
+def test_the_sdk_sees_a_dropped_post_as_a_response_error_and_does_not_resend_it(compute, seed, faults):
+    """The SDK retries a dropped GET on its own, not a POST (not idempotent): the caller
+    gets `ServiceResponseError` and decides."""
+    image = seed.version(compute, "1.0.0")
+    vmss = compute.virtual_machine_scale_sets
+    vmss.begin_create_or_update(seed.rg, "web", scale_set(image.id, [seed.stage_pool], 1)).result()
+    faults({"method": "GET", "path": f"{seed.rg}/.*/virtualMachineScaleSets/web$", "drop": "request", "times": 2})
+    assert vmss.get(seed.rg, "web").name == "web"  # retried past both drops
+    faults({"method": "POST", "path": f"{seed.rg}/.*/web/manualupgrade$", "drop": "request", "times": 1})
+    ids = cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=["0"])
+    with pytest.raises(ServiceResponseError):
+        vmss.begin_update_instances(seed.rg, "web", ids).result()
+    vmss.begin_update_instances(seed.rg, "web", ids).result()
+
+
 def test_invalid_fault_specs_are_rejected(http):
     assert http.post("/_emulator/faults", json={"method": "GET", "path": "x"}).status_code == 400
     assert http.post("/_emulator/faults", json={"method": "GET", "path": "(", "status": 500}).status_code == 400
     assert http.post("/_emulator/faults", json={"path": "x", "status": 200}).status_code == 400
+    assert http.post("/_emulator/faults", json={"path": "x", "drop": "sometimes"}).status_code == 400
+    assert http.post("/_emulator/faults", json={"path": "x", "drop": "request", "status": 503}).status_code == 400
