@@ -39,6 +39,13 @@ class FlowVersion:
     # durable timer and retries until its deadline; the steady-state wait's polls likewise (wait version 2).
     # Versions 1 and 2 never ask for the marker: such an answer fails their activity as it always did.
     rides_out_busy_azure: bool = False
+    # Version 4: activities never wait for Azure's long-running operations. A write activity starts its
+    # operation and answers at once with a pending-operation marker (its input carries
+    # FOLLOWS_OPERATIONS_KEY); the step follows the operation with durable timers and `read_operation`
+    # (one status read each), then calls the activity again where it has more to do. A scale-out is followed
+    # too (version 3 did not wait for it: an operation that ended Failed went unnoticed). Versions 1 to 3
+    # never ask: their activities wait for the operations as they always did.
+    follows_operations: bool = False
 
 
 def rescale_as_its_own_step(spec: DeploymentSpec) -> list[str]:
@@ -56,6 +63,8 @@ VERSION_1 = FlowVersion(plan=plan_steps, wait_version="1")
 VERSION_2 = FlowVersion(plan=rescale_as_its_own_step, wait_version="1")
 VERSION_3 = FlowVersion(plan=rescale_as_its_own_step, wait_version="2", operator_actions=True,
                         downsize_failure_warns=True, rides_out_busy_azure=True)
+VERSION_4 = FlowVersion(plan=rescale_as_its_own_step, wait_version="2", operator_actions=True,
+                        downsize_failure_warns=True, rides_out_busy_azure=True, follows_operations=True)
 
 # Keys are `context.version`: None is an instance started before host.json had a defaultVersion
 # (the flow of version 1). The newest key is host.json's defaultVersion (tests/orchestrators/test_versions.py).
@@ -64,6 +73,7 @@ FLOWS: dict[str | None, FlowVersion] = {
     "1": VERSION_1,
     "2": VERSION_2,
     "3": VERSION_3,
+    "4": VERSION_4,
 }
 
 # The steady_state_wait's own versions (its `context.version`, the `wait_version` above): from "2" on a

@@ -12,7 +12,7 @@ from typing import Any
 
 from azure.durable_functions.models.Task import TaskState
 
-from domain.contracts import DeploymentInput, Source
+from domain.contracts import FOLLOWS_OPERATIONS_KEY, DeploymentInput, Source, operation_marker
 from orchestrators.bluegreen import BlueGreenDeployment
 from orchestrators.versions import FLOWS
 
@@ -214,3 +214,43 @@ def drive(flow: Any, context: FakeContext, azure: Callable[[Task], Any]) -> Any:
             error = exc
         if isinstance(value, Task) and value.kind == "timer":  # a race the timer won
             context.current_utc_datetime = max(context.current_utc_datetime, value.payload)
+
+
+class Operations:
+    """Azure's long-running operations as version 4 follows them: `started(...)` answers a write with a
+    pending-operation marker (when its caller asked for one: FOLLOWS_OPERATIONS_KEY), and `read` answers
+    `read_operation` from a script of statuses per operation URL (default: in progress once, then done)."""
+
+    def __init__(self, script: dict[str, list[dict[str, Any]]] | None = None,
+                 retry_after: float | None = 30.0) -> None:
+        self.script = script or {}
+        self.retry_after = retry_after
+        self.started_urls: list[str] = []
+        self.reads: list[dict[str, Any]] = []
+
+    def started(self, payload: dict[str, Any], what: str, **answer: Any) -> dict[str, Any]:
+        url = f"https://arm.local/operations/{len(self.started_urls) + 1}"
+        self.started_urls.append(url)
+        return operation_marker(url, self.retry_after, what, **answer)
+
+    def read(self, payload: dict[str, Any]) -> dict[str, Any]:
+        self.reads.append(payload)
+        script = self.script.setdefault(payload["url"], [{"status": "InProgress", "retryAfterSeconds": 10},
+                                                         {"status": "Succeeded"}])
+        return script.pop(0) if len(script) > 1 else script[0]
+
+    def install(self, azure: Azure, *activities: str) -> Azure:
+        """`activities` start an operation (their scripted answer is the marker's result); reads answered."""
+        for name in activities:
+            previous = azure.answers.get(name)
+
+            def answer(payload: dict[str, Any], name: str = name, previous: Any = previous) -> Any:
+                result = previous(payload) if callable(previous) else (
+                    previous if previous is not None else azure.default(Task("activity", name, payload)))
+                if payload.get(FOLLOWS_OPERATIONS_KEY):
+                    return self.started(payload, f"the {name} of [{payload.get('name')}]", result=result)
+                return result
+
+            azure.answers[name] = answer
+        azure.answers["read_operation"] = self.read
+        return azure
