@@ -19,6 +19,12 @@ class Fault:
     retry_after: str | None = None
     code: str | None = None
     message: str | None = None
+    # The operation the request starts lasts at least this many simulated seconds (a slow Azure).
+    lro_seconds: float | None = None
+
+    @property
+    def kind(self) -> str:
+        return "slow" if self.lro_seconds is not None else "lro" if self.lro_failed else "status"
 
     def describe(self) -> dict:
         d = {"method": self.method, "path": self.path.pattern, "times": self.times}
@@ -26,6 +32,8 @@ class Fault:
             d["status"] = self.status
         if self.lro_failed:
             d["lroStatus"] = "Failed"
+        if self.lro_seconds is not None:
+            d["lroSeconds"] = self.lro_seconds
         if self.retry_after is not None:
             d["retryAfter"] = self.retry_after
         return d
@@ -38,7 +46,8 @@ class FaultInjector:
     def add(self, spec: dict) -> Fault:
         if not isinstance(spec, dict):
             raise ArmError("A fault must be a JSON object.")
-        unknown = set(spec) - {"method", "path", "status", "times", "retryAfter", "lroStatus", "code", "message"}
+        unknown = set(spec) - {"method", "path", "status", "times", "retryAfter", "lroStatus", "lroSeconds", "code",
+                               "message"}
         if unknown:
             raise ArmError(f"Unknown fault fields: {sorted(unknown)}")
         try:
@@ -49,26 +58,32 @@ class FaultInjector:
         if not isinstance(times, int) or times < 1:
             raise ArmError("'times' must be a positive integer.")
         method = str(spec.get("method", "*")).upper()
-        status, lro = spec.get("status"), spec.get("lroStatus")
-        if (status is None) == (lro is None):
-            raise ArmError("A fault needs exactly one of 'status' or 'lroStatus'.")
+        status, lro, seconds = spec.get("status"), spec.get("lroStatus"), spec.get("lroSeconds")
+        if sum(value is not None for value in (status, lro, seconds)) != 1:
+            raise ArmError("A fault needs exactly one of 'status', 'lroStatus' or 'lroSeconds'.")
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int | float)
+                                    or seconds < 0):
+            raise ArmError("'lroSeconds' must be a number of simulated seconds >= 0.")
         if lro is not None and str(lro).lower() != "failed":
             raise ArmError("'lroStatus' can only be 'Failed'.")
         if status is not None and (not isinstance(status, int) or not 400 <= status <= 599):
             raise ArmError("'status' must be an HTTP error status (400-599).")
         retry_after = spec.get("retryAfter")
         fault = Fault(method, path, times, status, lro is not None,
-                      None if retry_after is None else str(retry_after), spec.get("code"), spec.get("message"))
+                      None if retry_after is None else str(retry_after), spec.get("code"), spec.get("message"),
+                      None if seconds is None else float(seconds))
         self.faults.append(fault)
         return fault
 
     def clear(self) -> None:
         self.faults.clear()
 
-    def take(self, method: str, path: str, *, lro: bool) -> Fault | None:
-        """The first matching fault of the kind asked for, consuming one of its `times`."""
+    def take(self, method: str, path: str, *, lro: bool = False, kind: str | None = None) -> Fault | None:
+        """The first matching fault of the kind asked for (`kind` "status", "lro" or "slow"; `lro=True` is
+        "lro"), consuming one of its `times`."""
+        kind = kind or ("lro" if lro else "status")
         for fault in self.faults:
-            if fault.lro_failed != lro:
+            if fault.kind != kind:
                 continue
             if fault.method not in ("*", method):
                 continue

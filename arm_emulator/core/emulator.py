@@ -141,6 +141,8 @@ class Emulator:
             ctx.params = params
             if ctx.method != "GET" and self.faults.take(ctx.method, ctx.path, lro=True) is not None:
                 ctx.fail_lro = True
+            if ctx.method != "GET" and (slow := self.faults.take(ctx.method, ctx.path, kind="slow")) is not None:
+                ctx.lro_seconds = slow.lro_seconds
             throttle = matched.throttle(params) if callable(matched.throttle) else matched.throttle
             if throttle is not None:
                 scope, cost = throttle
