@@ -458,15 +458,22 @@ def set_capacity(
     when the instances are provisioned: a scale-out whose instances fail provisioning raises
     `HttpResponseError` (e.g. code `OSProvisioningClientError`). `wait=False` returns as soon as Azure
     accepted the change (provisioning state `Updating`); follow the instances with `instance_counts`.
+    `start_only=True` returns `Begun` with the operation to follow (see `gateway.operations`).
     """
     if capacity < 0:
         raise ValueError(f"capacity must be >= 0, not {capacity}")
-    current = summarize(_require_model(c, sub, rg, name))
-    if current.capacity == capacity:
-        return current
-    poller = c.compute(sub).virtual_machine_scale_sets.begin_update(
-        rg, name, cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=capacity)), polling=wait
-    )
+    if current is None:
+        current = summarize(_require_model(c, sub, rg, name))
+    if capacity_holds(current, capacity):
+        return Begun(current, None) if start_only else current
+    update = cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=capacity))
+    if start_only:
+        outcome = start(c.compute(sub).virtual_machine_scale_sets.begin_update, rg, name, update)
+        known = current
+        return _begun(outcome, lambda accepted: replace(
+            summarize(accepted) if accepted is not None else known, capacity=capacity,
+            provisioning_state="Succeeded"))
+    poller = c.compute(sub).virtual_machine_scale_sets.begin_update(rg, name, update, polling=wait)
     if wait:
         return summarize(poller.result())
     accepted = _accepted_model(poller)
