@@ -14,7 +14,7 @@ from domain.contracts import (
     RetireScaleSetInput,
 )
 from domain.model import AutoscaleSnapshot
-from domain.tags import GREEN, with_bg_version
+from domain.tags import BG_VERSION, BLUE, GREEN, with_bg_version
 from gateway import autoscale, compute
 
 
@@ -120,10 +120,13 @@ def retire_scale_set(payload: dict) -> bool:
 
 
 def _retire_following(ref: RetireScaleSetInput) -> bool | dict:
-    """Version 4: two operations the orchestrator follows, each call checking what holds first. One PATCH
-    takes the scale set out of every pool, tags it GREEN (should its deletion fail, it must not pass for
-    the one serving prod) and scales it to 0: its instances go with it, so no upgrade is needed to take
-    them out of the pools. Then the deletion."""
+    """Version 4: operations the orchestrator follows, each call checking what holds first. A scale set
+    tagged BLUE (it went into prod: routing to prod tags it in the same PATCH) first leaves every pool, is
+    tagged GREEN (should its deletion fail, it must not pass for the one serving prod) and scaled to 0, in
+    one PATCH: its instances go with it, so no upgrade is needed to take them out of the pools. Then the
+    deletion, which alone takes a scale set that never served prod out of the stage pool: the model of a
+    scale set whose writes keep failing need not be updated for it to go (should the deletion fail too, the
+    next deployment's Setup releases it from the stage pool)."""
     c = clients()
     sub, rg, name = ref.subscription_id, ref.resource_group, ref.name
     model = compute.read_model(c, sub, rg, name)
@@ -136,8 +139,8 @@ def _retire_following(ref: RetireScaleSetInput) -> bool | dict:
         return pending(None, f"the deletion of [{name}]")
     leave = compute.update_pools_and_tags(c, sub, rg, name, remove_pool_ids=list(current.pool_ids), add_pool_ids=[],
                                           tags=with_bg_version(current.tags, GREEN), model=model, capacity=0,
-                                          start_only=True)
-    if leave.value is not None:
+                                          start_only=True) if current.tags.get(BG_VERSION) == BLUE else None
+    if leave is not None and leave.value is not None:
         lines = []
         if current.pool_ids:
             lines.append(f"Sending request to detach virtual machine scale set:[{name}] from every backend pool")

@@ -132,17 +132,20 @@ def test_a_route_updates_the_model_then_on_its_next_call_upgrades_the_instances_
     assert vm.latest_model_applied is True
 
 
-def test_retire_leaves_the_pools_at_zero_in_one_operation_then_deletes(
+def test_retire_takes_a_scale_set_that_went_into_prod_out_of_the_pools_at_zero_in_one_operation_then_deletes(
         activity_clients, arm_emulator, target, seeded, emulator_admin):
     user_function(setup.create_scale_set)(create_input(target, seeded[0]).to_json())
     resize = ResizeInput("dep-1", target.subscription_id, target.resource_group, "web__1", 2).to_json()
     assert until_ended(target, pending_operation(user_function(scaling.resize_scale_set)(following(resize))))[
         "status"] == "Succeeded"
+    route = RouteInput("dep-1", target.subscription_id, target.resource_group, "web__1",
+                       [target.pool_id(target.stage_pool)], [target.pool_id(target.prod_pool)], "BLUE").to_json()
+    user_function(routing.route_scale_set)(route)  # version 3's call: waits for the update and the upgrade
     ref = following(RetireScaleSetInput("dep-1", target.subscription_id, target.resource_group, "web__1").to_json())
 
     before = last_seq(emulator_admin)
     leave = pending_operation(user_function(scaling.retire_scale_set)(ref))
-    assert leave is not None and "result" not in leave, leave
+    assert leave is not None and "result" not in leave, leave  # it went into prod: tagged BLUE
     assert until_ended(target, leave)["status"] == "Succeeded"
     summary = compute_client(arm_emulator, target.subscription_id).virtual_machine_scale_sets.get(
         target.resource_group, "web__1")
@@ -151,6 +154,19 @@ def test_retire_leaves_the_pools_at_zero_in_one_operation_then_deletes(
     assert deletion is not None and deletion["result"] is True, deletion
     assert until_ended(target, deletion)["status"] == "Succeeded"
     assert [w["method"] for w in writes(emulator_admin, target, before)] == ["PATCH", "DELETE"]
+
+
+def test_retire_deletes_a_scale_set_that_never_served_prod_at_once(
+        activity_clients, arm_emulator, target, seeded, emulator_admin):
+    """In the stage pool, tagged GREEN: the deletion alone takes it out of the pool, no model update (which
+    may be what keeps failing) is needed."""
+    user_function(setup.create_scale_set)(create_input(target, seeded[0]).to_json())
+    ref = following(RetireScaleSetInput("dep-1", target.subscription_id, target.resource_group, "web__1").to_json())
+    before = last_seq(emulator_admin)
+    deletion = pending_operation(user_function(scaling.retire_scale_set)(ref))
+    assert deletion is not None and deletion["result"] is True, deletion
+    assert until_ended(target, deletion)["status"] == "Succeeded"
+    assert [w["method"] for w in writes(emulator_admin, target, before)] == ["DELETE"]
 
 
 def test_a_failed_operation_is_read_as_failed_with_azures_error(

@@ -73,15 +73,7 @@ def expected_outcome(step: str, kind: str) -> str:
 
 CELLS = [pytest.param(step, fault, id=f"{step}-{fault}".replace(" ", "-")) for step in STEP_PATHS for fault in FAULTS]
 # Cells revealing a defect not fixed in this cut: (step, fault) -> reason.
-KNOWN_DEFECTS: dict[tuple[str, str], str] = {
-    ("Upgrade", "LRO Failed always"): (
-        "the new scale set's scale-out is not waited for (its instances are followed instead): an operation "
-        "that ends Failed while its instances come up healthy goes unnoticed, the deployment succeeds and "
-        "its log never mentions the failure"),
-    ("Downsize", "LRO Failed always"): (
-        "the downsize's retry finds capacity 0 in the model the failed operation left and logs 'Downscaled "
-        "... to [0]': the deployment succeeds with no warning, its log never mentions the failure"),
-}
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
 
 
 def inject(emulator_admin, target, method: str, path: str, fault: dict) -> None:
