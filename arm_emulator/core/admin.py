@@ -21,10 +21,17 @@ class Fault:
     message: str | None = None
     # The operation the request starts lasts at least this many simulated seconds (a slow Azure).
     lro_seconds: float | None = None
+    # The request is carried out, then answered with `status`: the answer was lost on its way back (e.g.
+    # ARM's gateway timed out while the resource provider accepted the write).
+    answer_lost: bool = False
 
     @property
     def kind(self) -> str:
-        return "slow" if self.lro_seconds is not None else "lro" if self.lro_failed else "status"
+        if self.lro_seconds is not None:
+            return "slow"
+        if self.lro_failed:
+            return "lro"
+        return "lost" if self.answer_lost else "status"
 
     def describe(self) -> dict:
         d = {"method": self.method, "path": self.path.pattern, "times": self.times}
@@ -34,6 +41,8 @@ class Fault:
             d["lroStatus"] = "Failed"
         if self.lro_seconds is not None:
             d["lroSeconds"] = self.lro_seconds
+        if self.answer_lost:
+            d["answerLost"] = True
         if self.retry_after is not None:
             d["retryAfter"] = self.retry_after
         return d
@@ -47,7 +56,7 @@ class FaultInjector:
         if not isinstance(spec, dict):
             raise ArmError("A fault must be a JSON object.")
         unknown = set(spec) - {"method", "path", "status", "times", "retryAfter", "lroStatus", "lroSeconds", "code",
-                               "message"}
+                               "message", "answerLost"}
         if unknown:
             raise ArmError(f"Unknown fault fields: {sorted(unknown)}")
         try:
@@ -69,9 +78,12 @@ class FaultInjector:
         if status is not None and (not isinstance(status, int) or not 400 <= status <= 599):
             raise ArmError("'status' must be an HTTP error status (400-599).")
         retry_after = spec.get("retryAfter")
+        lost = spec.get("answerLost", False)
+        if not isinstance(lost, bool) or (lost and status is None):
+            raise ArmError("'answerLost' is true or false, and goes with a 'status'.")
         fault = Fault(method, path, times, status, lro is not None,
                       None if retry_after is None else str(retry_after), spec.get("code"), spec.get("message"),
-                      None if seconds is None else float(seconds))
+                      None if seconds is None else float(seconds), lost)
         self.faults.append(fault)
         return fault
 
@@ -79,8 +91,8 @@ class FaultInjector:
         self.faults.clear()
 
     def take(self, method: str, path: str, *, lro: bool = False, kind: str | None = None) -> Fault | None:
-        """The first matching fault of the kind asked for (`kind` "status", "lro" or "slow"; `lro=True` is
-        "lro"), consuming one of its `times`."""
+        """The first matching fault of the kind asked for (`kind` "status", "lost", "lro" or "slow"; `lro=True`
+        is "lro"), consuming one of its `times`."""
         kind = kind or ("lro" if lro else "status")
         for fault in self.faults:
             if fault.kind != kind:

@@ -154,7 +154,10 @@ class Emulator:
                 except ArmError as exc:
                     throttle_headers = dict(exc.headers)
                     raise
+            lost = self.faults.take(ctx.method, ctx.path, kind="lost")
             response = matched.handler(ctx)
+            if lost is not None:
+                raise self.faults.error_for(lost)
         except ArmError as exc:
             response = Response(exc.status, exc.body(), dict(exc.headers))
         except Exception as exc:  # noqa: BLE001 - a bug must still answer in ARM's envelope

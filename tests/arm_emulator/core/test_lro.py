@@ -76,3 +76,23 @@ def test_a_slow_fault_needs_a_number_of_seconds(http):
     assert bad.status_code == 400
     both = http.post("/_emulator/faults", json={"method": "PUT", "path": "x", "lroSeconds": 5, "status": 500})
     assert both.status_code == 400
+
+
+def test_a_lost_answer_carries_the_write_out_then_answers_the_error(http, compute, seed):
+    """`answerLost`: the create is accepted (the scale set exists, its operation runs) though the client
+    got a 504; a client that PUTs again meets the creation in progress."""
+    image = seed.version(compute, "1.0.0")
+    url = arm_url(seed.rg, "Microsoft.Compute/virtualMachineScaleSets/lost")
+    faults = [{"method": "PUT", "path": f"{seed.rg}/.*/virtualMachineScaleSets/lost$", "lroSeconds": 300},
+              {"method": "PUT", "path": f"{seed.rg}/.*/virtualMachineScaleSets/lost$", "status": 504,
+               "answerLost": True}]
+    assert http.post("/_emulator/faults", json=faults).status_code == 201
+    try:
+        first = http.put(url, json=scale_set(image.id, [], 0).as_dict(), headers=TOKEN)
+    finally:
+        http.delete("/_emulator/faults")
+    assert first.status_code == 504 and first.json()["error"]["code"] == "GatewayTimeout"
+    assert http.get(url, headers=TOKEN).json()["properties"]["provisioningState"] == "Creating"
+    assert http.put(url, json=scale_set(image.id, [], 0).as_dict(), headers=TOKEN).status_code == 409
+    assert http.post("/_emulator/faults", json={"method": "PUT", "path": "x", "answerLost": True,
+                                                "lroSeconds": 1}).status_code == 400
