@@ -255,6 +255,24 @@ class OperationInput(_Contract):
 
 
 @dataclass(frozen=True)
+class FollowInput(_Contract):
+    """Input of the `follow_operation` sub-orchestration (orchestration version 4): follow one operation an
+    activity started (`operation_marker`) until it ends or `deadline` passes."""
+
+    orchestration: ClassVar[str | None] = "follow_operation"
+
+    deployment_id: str
+    subscription_id: str
+    url: str | None  # None: nothing to read, the activity is called again after one wait
+    what: str
+    retry_after_seconds: float | None
+    poll_interval_seconds: int
+    deadline: str  # ISO 8601 UTC, orchestration clock
+    step: str  # the deployment step it works for (telemetry)
+    reads_done: int = 0
+
+
+@dataclass(frozen=True)
 class LogInput(_Contract):
     activity: ClassVar[str | None] = "append_log"
 

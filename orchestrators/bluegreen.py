@@ -26,10 +26,10 @@ from domain.contracts import (
     ClearAutoscaleInput,
     CreateScaleSetInput,
     DeploymentInput,
+    FollowInput,
     ImageRef,
     LineageInput,
     LogInput,
-    OperationInput,
     ReleaseLockInput,
     ReleaseOrphansInput,
     ResizeInput,
@@ -85,8 +85,7 @@ BUSY_RETRY_SECONDS = 60
 BUSY_MAX_WAIT = timedelta(hours=6)
 IMAGE_POLL_SECONDS = 30
 # What `read_operation` answers (gateway/operations.py): the orchestrator reads only these words.
-OPERATION_IN_PROGRESS, OPERATION_SUCCEEDED, OPERATION_FAILED, OPERATION_UNKNOWN = (
-    "InProgress", "Succeeded", "Failed", "Unknown")
+OPERATION_SUCCEEDED, OPERATION_FAILED, OPERATION_TIMED_OUT = "Succeeded", "Failed", "TimedOut"
 # Azure busy (429 throttling, 409 operation in progress) without a usable Retry-After: wait this long.
 AZURE_BUSY_DEFAULT_WAIT_SECONDS = 30
 IMAGE_READY_TIMEOUT = timedelta(hours=2)
@@ -183,6 +182,7 @@ class BlueGreenDeployment:
         self.capacity: Capacity | None = None
         self.target = 0
         self.waits = 0
+        self.follows = 0  # operations followed: each in a sub-orchestration of its own (see `follow`)
         self.health_monitored: bool | None = None
         self.signals_armed_at: datetime | None = None
         # Operator signals, armed at the first guarded wait (see `guarded`).
@@ -371,46 +371,26 @@ class BlueGreenDeployment:
         return value
 
     def follow(self, operation: dict[str, Any], since: datetime, raced: bool):
-        """Follow an operation an activity started (version 4) until it ends: a durable timer (Azure's
-        Retry-After, never sooner than the spec's poll interval), then `read_operation`, which reads its
-        status once; again while it runs. Returns the final status (Succeeded, Failed with Azure's error,
-        or Unknown: an operation without a status URL, or whose record is gone, ends at the first poll and
-        its activity is called again to read where things stand). An abort does not interrupt it (see
+        """Follow an operation an activity started (version 4) until it ends, in a `follow_operation`
+        sub-orchestration (orchestrators/operation_follow.py: durable timers, Azure's Retry-After never
+        sooner than the spec's poll interval, `read_operation` reading its status once per call). Returns
+        the final status: Succeeded, Failed with Azure's error, or Unknown (no status URL, or its record is
+        gone: its activity is called again to read where things stand). An abort does not interrupt it (see
         `outlasting`). Bounded like a busy streak: `steady_state_timeout_minutes` from the first marker."""
         wait = self.outlasting if raced else self.plainly
         give_up = since + timedelta(minutes=self.spec.steady_state_timeout_minutes)
-        after = operation.get("retryAfterSeconds")
         what = str(operation.get("what") or "an operation")
-        while True:
-            if self.now() >= give_up:
-                raise StepFailed(self.view.phase, f"Azure did not finish {what} within "
-                                                  f"{self.spec.steady_state_timeout_minutes} minute(s)")
-            yield from wait(self.ctx.create_timer(min(self.now() + timedelta(seconds=self.poll_delay(after)), give_up)))
-            url = operation.get("url")
-            if not url:
-                return {"status": OPERATION_UNKNOWN}
-            request = OperationInput(deployment_id=self.id, subscription_id=self.sub, url=url, what=what)
-            task = self.schedule(request.activity, {**request.to_json(), STEP_KEY: self.view.phase, BUSY_OK_KEY: True},
-                                 True)
-            status = yield from wait(task)
-            busy_since: datetime | None = None
-            while (busy := busy_answer(status)) is not None:
-                busy_since = busy_since or self.now()
-                task = yield from self.wait_out_busy(task, busy, busy_since, wait)
-                status = yield from wait(task)
-            self.requests.pop(id(task), None)
-            if status.get("status") != OPERATION_IN_PROGRESS:
-                return status
-            after = status.get("retryAfterSeconds")
-
-    def poll_delay(self, retry_after: Any) -> float:
-        """Seconds before the next read of an operation: Azure's Retry-After, but never sooner than the
-        spec's poll interval (the steady-state wait's cadence) nor than a second."""
-        try:
-            asked = float(retry_after) if retry_after is not None else 0.0
-        except (TypeError, ValueError):
-            asked = 0.0
-        return max(1.0, float(self.spec.poll_interval_seconds), asked)
+        self.follows += 1
+        request = FollowInput(deployment_id=self.id, subscription_id=self.sub, url=operation.get("url") or None,
+                              what=what, retry_after_seconds=operation.get("retryAfterSeconds"),
+                              poll_interval_seconds=self.spec.poll_interval_seconds, deadline=iso_instant(give_up),
+                              step=self.view.phase)
+        status = yield from wait(self.ctx.call_sub_orchestrator(
+            request.orchestration, request.to_json(), f"{self.ctx.instance_id}-operation-{self.follows}"))
+        if status.get("status") == OPERATION_TIMED_OUT:
+            raise StepFailed(self.view.phase, f"Azure did not finish {what} within "
+                                              f"{self.spec.steady_state_timeout_minutes} minute(s)")
+        return status
 
     def outlasting(self, task: TaskBase):
         """Wait for `task` (a step of an operation followed) whatever the operator signals: an abort is

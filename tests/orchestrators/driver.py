@@ -62,6 +62,7 @@ class Task:
     result: Any = None
     cancelled: bool = False
     version: str | None = None  # a sub-orchestration's explicit version
+    scheduled_at: datetime | None = None  # a sub-orchestration's start, on the orchestration clock
     state: TaskState = TaskState.RUNNING
     _is_scheduled: bool = True
 
@@ -102,7 +103,7 @@ class FakeContext:
 
     def call_sub_orchestrator(self, name: str, payload: Any, instance_id: str | None = None,
                               version: str | None = None) -> Task:
-        return Task("sub", name, payload, version=version)
+        return Task("sub", name, payload, version=version, scheduled_at=self.current_utc_datetime)
 
     def create_timer(self, at: datetime) -> Task:
         return Task("timer", "timer", at)
@@ -179,6 +180,8 @@ class Azure:
         answer = self.answers[task.name]
         if isinstance(answer, Exception):
             raise answer
+        if getattr(answer, "takes_task", False):  # e.g. a sub-orchestration run on the clock it started at
+            return answer(task)
         return answer(task.payload) if callable(answer) else answer
 
     def activities(self, name: str | None = None) -> list[Task]:
@@ -218,8 +221,10 @@ def drive(flow: Any, context: FakeContext, azure: Callable[[Task], Any]) -> Any:
 
 class Operations:
     """Azure's long-running operations as version 4 follows them: `started(...)` answers a write with a
-    pending-operation marker (when its caller asked for one: FOLLOWS_OPERATIONS_KEY), and `read` answers
-    `read_operation` from a script of statuses per operation URL (default: in progress once, then done)."""
+    pending-operation marker (when its caller asked for one: FOLLOWS_OPERATIONS_KEY); the
+    `follow_operation` sub-orchestrations run (the real code, on the clock they started at) with
+    `read_operation` answered from a script of statuses per operation URL (default: in progress once,
+    then done)."""
 
     def __init__(self, script: dict[str, list[dict[str, Any]]] | None = None,
                  retry_after: float | None = 30.0) -> None:
@@ -227,6 +232,8 @@ class Operations:
         self.retry_after = retry_after
         self.started_urls: list[str] = []
         self.reads: list[dict[str, Any]] = []
+        self.follows: list[dict[str, Any]] = []
+        self.read_answer: Callable[[dict[str, Any]], Any] = self.read
 
     def started(self, payload: dict[str, Any], what: str, **answer: Any) -> dict[str, Any]:
         url = f"https://arm.local/operations/{len(self.started_urls) + 1}"
@@ -239,8 +246,30 @@ class Operations:
                                                          {"status": "Succeeded"}])
         return script.pop(0) if len(script) > 1 else script[0]
 
+    def follow(self, task: Task) -> Any:
+        from orchestrators.operation_follow import follow_until_ended
+
+        self.follows.append(task.payload)
+        payload = task.payload
+        context = FakeContext(payload)
+        context.current_utc_datetime = task.scheduled_at or context.current_utc_datetime
+        while True:
+            result = drive(follow_until_ended(context), context, self.child)
+            if context.continued_with is None:
+                return result
+            payload, context.continued_with = context.continued_with, None
+            context._payload = payload  # noqa: SLF001 - a new generation reads its new input
+
+    follow.takes_task = True  # type: ignore[attr-defined]
+
+    def child(self, task: Task) -> Any:
+        if task.kind == "timer":
+            return None
+        assert task.name == "read_operation", task
+        return self.read_answer(task.payload)
+
     def install(self, azure: Azure, *activities: str) -> Azure:
-        """`activities` start an operation (their scripted answer is the marker's result); reads answered."""
+        """`activities` start an operation (their scripted answer is the marker's result); follows run."""
         for name in activities:
             previous = azure.answers.get(name)
 
@@ -252,5 +281,5 @@ class Operations:
                 return result
 
             azure.answers[name] = answer
-        azure.answers["read_operation"] = self.read
+        azure.answers["follow_operation"] = self.follow
         return azure

@@ -6,20 +6,13 @@ operation being followed: it wins once the operation has ended."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from domain.contracts import BUSY_MARKER, FOLLOWS_OPERATIONS_KEY, DeploymentInput, Source, operation_marker
-from orchestrators.bluegreen import BlueGreenDeployment
+from domain.contracts import BUSY_MARKER, FOLLOWS_OPERATIONS_KEY, operation_marker
 from tests.orchestrators.driver import (
-    NEWEST_VERSION,
     Azure,
-    FakeContext,
     Operations,
-    Task,
-    drive,
     run,
-    spec,
     summary,
 )
 
@@ -47,33 +40,9 @@ def test_an_operation_in_progress_is_read_after_durable_timers_until_it_succeede
     assert [r["url"] for r in operations.reads] == [u for u in operations.started_urls for _ in range(2)]
     names = activity_names(azure)
     create = names.index("create_scale_set")
-    assert names[create + 1:create + 3] == ["read_operation", "read_operation"]
+    assert names[create + 1] == "follow_operation"  # one sub-orchestration per operation: a short history
+    assert names.count("follow_operation") == len(operations.started_urls)
     assert names.count("create_scale_set") == 1 and names.count("resize_scale_set") == 2  # new up, old down
-
-
-def test_the_wait_before_each_read_is_azures_retry_after_never_sooner_than_the_poll_interval():
-    operations = Operations(retry_after=45)  # the first answer asks for 45 s; the reads then ask for 10 s
-    azure = operations.install(Azure(), "resize_scale_set")
-    context = FakeContext(DeploymentInput("dep-1", spec(pollIntervalSeconds=20), "key", Source().to_json()).to_json(),
-                          NEWEST_VERSION)
-    timeline: list[tuple[str, Any]] = []
-
-    def timed(task: Task) -> Any:
-        answer = azure(task)
-        if task.kind == "any" and task.payload[0].kind == "activity":
-            timeline.append((task.payload[0].name, context.current_utc_datetime))
-        if task.kind == "any" and task.payload[0].kind == "timer":
-            timeline.append(("timer", task.payload[0].payload))
-        return answer
-
-    drive(BlueGreenDeployment(context).run(), context, timed)
-
-    started = next(i for i, (name, _) in enumerate(timeline) if name == "resize_scale_set")
-    (_, answered), (_, first), _, (_, second), _ = timeline[started:started + 5]
-    assert [name for name, _ in timeline[started:started + 5]] == \
-        ["resize_scale_set", "timer", "read_operation", "timer", "read_operation"]
-    assert first - answered == timedelta(seconds=45)  # Azure's Retry-After, over the 20 s poll interval
-    assert second - first == timedelta(seconds=21)  # the read said 10 s: never sooner than 20 s (+1 s the read)
 
 
 def test_a_failed_operation_is_tried_again_then_fails_the_step_with_azures_message():
@@ -114,7 +83,7 @@ def test_an_activity_with_more_to_do_is_called_again_with_what_its_last_call_did
         return operations.started(payload, "the upgrade", result={"changed": True, "upgraded": 2})
 
     azure.answers["route_scale_set"] = route
-    azure.answers["read_operation"] = operations.read
+    azure.answers["follow_operation"] = operations.follow
     outcome, _ = run(azure)
 
     assert outcome["status"] == "Succeeded", outcome
@@ -135,11 +104,14 @@ def test_a_marker_without_an_operation_is_called_again_after_a_poll_interval():
             return operation_marker(None, None, "the creating of [web__2]")
         return summary(payload["name"], 0)
 
+    operations = Operations()
     azure.answers["create_scale_set"] = create
+    azure.answers["follow_operation"] = operations.follow
     outcome, _ = run(azure, pollIntervalSeconds=15)
 
     assert outcome["status"] == "Succeeded", outcome
-    assert len(creates) == 3 and not azure.activities("read_operation")
+    assert len(creates) == 3 and operations.reads == []
+    assert [f["url"] for f in operations.follows] == [None, None]
     names = activity_names(azure)
     assert names.count("create_scale_set") == 3 and names.index("resize_scale_set") > names.index("create_scale_set")
 
@@ -149,43 +121,53 @@ def test_an_abort_while_an_operation_is_followed_waits_for_its_end_then_rolls_ba
         {"status": "InProgress", "retryAfterSeconds": 10}, {"status": "InProgress", "retryAfterSeconds": 10},
         {"status": "InProgress", "retryAfterSeconds": 10}, {"status": "Succeeded"}]})
     azure = operations.install(Azure(), *WRITES)
-    reads = operations.read
+    resize = azure.answers["resize_scale_set"]
 
-    def read(payload: dict[str, Any]) -> dict[str, Any]:
-        if payload["url"].endswith("/2"):
-            azure.events["abort"] = {}  # the operator aborts while the new scale set's resize runs
-        return reads(payload)
+    def resize_then_abort(payload: dict[str, Any]) -> Any:
+        if payload["name"] == "web__2":
+            azure.events["abort"] = {}  # the operator aborts once the new scale set's resize has started
+        return resize(payload)
 
-    azure.answers["read_operation"] = read
+    azure.answers["resize_scale_set"] = resize_then_abort
     outcome, _ = run(azure)
 
     assert outcome["status"] == "RolledBack" and outcome["error"] == "Aborted by operator", outcome
-    upgrade_reads = [r for r in operations.reads if r["url"].endswith("/2")]
-    assert len(upgrade_reads) == 4  # followed to its end
+    assert len([r for r in operations.reads if r["url"].endswith("/2")]) == 4  # followed to its end
     names = activity_names(azure)
-    last_read = max(i for i, t in enumerate(azure.activities()) if t.name == "read_operation"
-                    and t.payload["url"].endswith("/2"))
-    after = [t.name for t in azure.activities()[last_read + 1:] if t.name != "append_log"]
-    # Nothing of the step was started after the abort: the rollback retires the new scale set.
-    assert "steady_state_wait" not in after and "retire_scale_set" in after, names
+    follow = names.index("follow_operation", names.index("resize_scale_set"))
+    # Its follow raced the abort, which won only once the operation had ended: nothing of the step was
+    # started after it (no steady-state wait); the rollback retired the new scale set.
+    race = next(t for t in azure.calls if t.kind == "any" and t.payload[0].name == "follow_operation")
+    assert [t.name for t in race.payload[1:]] == ["abort", "resumed"]
+    assert "steady_state_wait" not in names[follow:] and "retire_scale_set" in names[follow:], names
 
 
-def test_busy_answers_to_a_status_read_are_waited_out():
+def test_an_abort_that_came_while_the_activity_started_its_operation_still_waits_for_the_operation():
     operations = Operations()
     azure = operations.install(Azure(), *WRITES)
-    reads = operations.read
+    azure.answers["clear_autoscale"] = lambda payload: azure.events.setdefault("abort", {}) and None
+    outcome, _ = run(azure)
+
+    assert outcome["status"] == "RolledBack" and outcome["error"] == "Aborted by operator", outcome
+    names = activity_names(azure)
+    resize = names.index("resize_scale_set")
+    assert names[resize + 1] == "follow_operation" and "steady_state_wait" not in names[resize:], names
+
+
+def test_busy_answers_to_a_status_read_are_waited_out_in_the_follow():
+    operations = Operations()
+    azure = operations.install(Azure(), *WRITES)
     busy = iter(range(2))
 
     def read(payload: dict[str, Any]) -> dict[str, Any]:
         if next(busy, None) is not None:
             return {BUSY_MARKER: {"retryAfterSeconds": 60, "reason": "throttled (429)"}}
-        return reads(payload)
+        return operations.read(payload)
 
-    azure.answers["read_operation"] = read
+    operations.read_answer = read
     outcome, _ = run(azure)
     assert outcome["status"] == "Succeeded", outcome
-    assert any(line.startswith("Azure is throttling or busy: waiting 60 s before retrying read_operation")
-               for line in logged(azure))
+    assert len(operations.reads) == 2 * len(operations.started_urls)
 
 
 def test_an_operation_that_never_ends_fails_the_step_at_its_deadline():
@@ -217,5 +199,5 @@ def test_the_rollback_follows_the_operations_of_its_activities_too():
     assert outcome["status"] == "RolledBack", outcome
     retire = next(i for i, t in enumerate(azure.activities()) if t.name == "retire_scale_set")
     assert azure.activities()[retire].payload[FOLLOWS_OPERATIONS_KEY] is True
-    assert [t.name for t in azure.activities()[retire + 1:retire + 3]] == ["read_operation", "read_operation"]
+    assert azure.activities()[retire + 1].name == "follow_operation"
 
