@@ -1,7 +1,7 @@
 """A release that changes the orchestrator's steps, with a deployment in flight (orchestrators/versions.py,
 docs/deploy-to-azure.md "Shipping an orchestrator change").
 
-The app runs first as an old release (host.json's defaultVersion "1"), then as itself ("3"), on one task
+The app runs first as an old release (host.json's defaultVersion "1"), then as itself ("4"), on one task
 hub: what an upgrade on Azure does to an instance waiting for approval. Version 1 predates approval tokens
 (version 3): the API takes its decision without one, as `vmssbg approve` sends it when the deployment
 shows no token.
@@ -62,7 +62,7 @@ def approve_and_finish(api: DeployerApi, deployment: str, with_token: bool) -> d
 
 def test_a_deployment_awaiting_approval_across_a_release_finishes_on_its_own_version_and_new_ones_run_the_new(
         arm_emulator, azurite, tmp_path, target, seeded):
-    assert json.loads((stack.ROOT / "host.json").read_text())["extensions"]["durableTask"]["defaultVersion"] == "3"
+    assert json.loads((stack.ROOT / "host.json").read_text())["extensions"]["durableTask"]["defaultVersion"] == "4"
     state = tmp_path / "state"
     previous_release = start_host(app_released_as("1", tmp_path / "app-1"), arm_emulator, azurite, state,
                                   tmp_path / "host-1.log")
@@ -88,7 +88,7 @@ def test_a_deployment_awaiting_approval_across_a_release_finishes_on_its_own_ver
         new = api.deploy(spec_for(target, seeded[1], approval=APPROVAL))
         waiting = api.wait(new, statuses={"AwaitingApproval"}, timeout=90)
         assert [s["name"] for s in waiting["steps"]] == VERSION_3_STEPS and waiting["approval"]["token"]
-        assert api.http.post(f"/api/deployments/{new}/approve", json={}).status_code == 400  # version 3: token
+        assert api.http.post(f"/api/deployments/{new}/approve", json={}).status_code == 400  # versions 3 on: a token
         view = approve_and_finish(api, new, with_token=True)
         assert [(s["name"], s["status"]) for s in view["steps"]] == [(name, "Succeeded") for name in VERSION_3_STEPS]
         assert pool_member_scale_sets(arm_emulator, target, target.prod_pool) == {f"{NEW_NAME}__2"}
