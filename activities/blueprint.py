@@ -10,7 +10,8 @@ from typing import Any
 import azure.durable_functions as df
 from azure.functions.decorators.function_app import FunctionBuilder
 
-from domain.contracts import BUSY_MARKER, BUSY_OK_KEY, STEP_KEY
+from activities.runtime import following_operations
+from domain.contracts import BUSY_MARKER, BUSY_OK_KEY, FOLLOWS_OPERATIONS_KEY, STEP_KEY
 from gateway import telemetry
 from gateway.errors import azure_busy
 
@@ -30,28 +31,33 @@ def _traced(fn: Callable[..., Any], input_name: str) -> Callable[..., Any]:
     """The user function, run in its deployment's scope. The step rides along in the input under
     STEP_KEY (the orchestrator adds it) and is taken out before the typed contract reads the input, as is
     BUSY_OK_KEY: with it, Azure's throttling or an operation in progress is answered with a busy marker
-    (see `_busy_marker`) for the orchestrator to wait out instead of failing the activity."""
+    (see `_busy_marker`) for the orchestrator to wait out instead of failing the activity. And
+    FOLLOWS_OPERATIONS_KEY: with it, a write activity starts its long-running operation and answers with a
+    pending-operation marker at once (`activities.runtime.following_operations`)."""
+
+    reserved = (STEP_KEY, BUSY_OK_KEY, FOLLOWS_OPERATIONS_KEY)
 
     def scope(args: tuple, kwargs: dict[str, Any]):
         positional = input_name not in kwargs
         payload = args[0] if positional and args else kwargs.get(input_name)
-        step, busy_ok = None, False
-        if isinstance(payload, dict) and (STEP_KEY in payload or BUSY_OK_KEY in payload):
+        step, busy_ok, follows = None, False, False
+        if isinstance(payload, dict) and any(key in payload for key in reserved):
             step = payload.get(STEP_KEY)
             busy_ok = payload.get(BUSY_OK_KEY) is True
-            payload = {key: value for key, value in payload.items() if key not in (STEP_KEY, BUSY_OK_KEY)}
+            follows = payload.get(FOLLOWS_OPERATIONS_KEY) is True
+            payload = {key: value for key, value in payload.items() if key not in reserved}
             if positional:
                 args = (payload, *args[1:])
             else:
                 kwargs = {**kwargs, input_name: payload}
         deployment_id = payload.get("deployment_id") if isinstance(payload, dict) else None
-        return telemetry.activity_scope(fn.__name__, deployment_id, step), busy_ok, args, kwargs
+        return telemetry.activity_scope(fn.__name__, deployment_id, step), busy_ok, follows, args, kwargs
 
     if inspect.iscoroutinefunction(fn):
         @functools.wraps(fn)
         async def run_async(*args: Any, **kwargs: Any) -> Any:
-            context, busy_ok, args, kwargs = scope(args, kwargs)
-            with context:
+            context, busy_ok, follows, args, kwargs = scope(args, kwargs)
+            with context, following_operations(follows):
                 try:
                     return await fn(*args, **kwargs)
                 except Exception as exc:
@@ -61,8 +67,8 @@ def _traced(fn: Callable[..., Any], input_name: str) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
-        context, busy_ok, args, kwargs = scope(args, kwargs)
-        with context:
+        context, busy_ok, follows, args, kwargs = scope(args, kwargs)
+        with context, following_operations(follows):
             try:
                 return fn(*args, **kwargs)
             except Exception as exc:

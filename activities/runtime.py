@@ -3,12 +3,34 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 from gateway.clients import AzureClients, get_clients
 from gateway.storage import DeploymentLogs
 
 logger = logging.getLogger("vmss_bluegreen.activities")
+
+_follows_operations: ContextVar[bool] = ContextVar("follows_operations", default=False)
+
+
+@contextmanager
+def following_operations(follows: bool) -> Iterator[None]:
+    """Within: the caller follows long-running operations itself (its input carried
+    FOLLOWS_OPERATIONS_KEY; set by the activities' blueprint)."""
+    token = _follows_operations.set(follows)
+    try:
+        yield
+    finally:
+        _follows_operations.reset(token)
+
+
+def follows_operations() -> bool:
+    """Whether this activity's caller follows long-running operations itself (orchestration version 4): a
+    write then starts its operation and the activity answers at once with `domain.contracts.operation_marker`."""
+    return _follows_operations.get()
 
 
 def clients() -> AzureClients:

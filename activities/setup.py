@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from activities.blueprint import bp
-from activities.runtime import clients, log
+from activities.operations import pending
+from activities.runtime import clients, follows_operations, log
 from domain.capacity import sizing_note
 from domain.contracts import (
     CreateScaleSetInput,
@@ -15,7 +16,7 @@ from domain.contracts import (
 )
 from domain.lineage import active_member, lineage_members
 from domain.model import ScaleSetSummary
-from domain.resource_ids import scale_set_id
+from domain.resource_ids import same_resource, scale_set_id
 from domain.spec import parse_spec
 from gateway import autoscale, compute, gallery, validation
 from gateway.clients import AzureClients
@@ -101,6 +102,8 @@ def _lineage(c: AzureClients, deployment_id: str, sub: str, rg: str, infrastruct
 @bp.activity_trigger(input_name="payload")
 def apply_retention(payload: dict) -> dict:
     request = RetentionInput.from_json(payload)
+    if follows_operations():
+        return _retention_following(request)
     c = clients()
     sub, rg = request.subscription_id, request.resource_group
     for name in request.scale_to_zero:
@@ -115,11 +118,41 @@ def apply_retention(payload: dict) -> dict:
     return {"scaled_to_zero": request.scale_to_zero, "deleted": request.delete}
 
 
+def _retention_following(request: RetentionInput) -> dict:
+    """Version 4: each scale-in and each deletion is an operation the orchestrator follows; each call
+    skips what holds already (at 0, or gone) and starts the next one."""
+    c = clients()
+    sub, rg = request.subscription_id, request.resource_group
+    for name in request.scale_to_zero:
+        current = compute.get_scale_set(c, sub, rg, name)
+        if current is None or compute.capacity_holds(current, 0):
+            continue
+        _clear_autoscale(request.deployment_id, sub, rg, name)
+        begun = compute.set_capacity(c, sub, rg, name, 0, current=current, start_only=True)
+        log(request.deployment_id, f"Downsizing inactive Virtual Machine Scale Set: [{name}] to [0] instances")
+        if begun.operation is not None:
+            return pending(begun.operation, f"the scale-in of [{name}] to [0]")
+    for name in request.delete:
+        current = compute.get_scale_set(c, sub, rg, name)
+        if current is None:
+            continue
+        if current.provisioning_state.lower() == "deleting":
+            return pending(None, f"the deletion of [{name}]")
+        _clear_autoscale(request.deployment_id, sub, rg, name)
+        begun = compute.delete_scale_set(c, sub, rg, name, known_present=True, start_only=True)
+        log(request.deployment_id, f"Deleting old Virtual Machine Scale Set: [{name}]")
+        if begun.operation is not None:
+            return pending(begun.operation, f"the deletion of [{name}]")
+    return {"scaled_to_zero": request.scale_to_zero, "deleted": request.delete}
+
+
 @bp.activity_trigger(input_name="payload")
 def release_stage_orphans(payload: dict) -> list[str]:
     """Take each named scale set (left in the stage pool by a deployment that died) out of the stage
     pool and scale it to 0, its autoscale cleared; idempotent. Returns the names released."""
     request = ReleaseOrphansInput.from_json(payload)
+    if follows_operations():
+        return _release_following(request)
     c = clients()
     sub, rg = request.subscription_id, request.resource_group
     released = []
@@ -138,6 +171,34 @@ def release_stage_orphans(payload: dict) -> list[str]:
     return released
 
 
+def _release_following(request: ReleaseOrphansInput) -> list[str] | dict:
+    """Version 4: one PATCH per orphan takes it out of the stage pool and scales it to 0 (its instances go
+    with it: no upgrade needed), an operation the orchestrator follows; each call skips the orphans already
+    released."""
+    c = clients()
+    sub, rg = request.subscription_id, request.resource_group
+    released = []
+    for name in request.names:
+        model = compute.read_model(c, sub, rg, name)
+        if model is None:
+            continue
+        current = compute.summarize(model)
+        staged = any(same_resource(pool, request.stage_pool_id) for pool in current.pool_ids)
+        if not staged and compute.capacity_holds(current, 0):
+            released.append(name)
+            continue
+        log(request.deployment_id,
+            f"Virtual Machine Scale Set [{name}] was left in the stage backend pool by a deployment that did not "
+            f"finish: taking it out of the stage pool and scaling it to [0] instances")
+        _clear_autoscale(request.deployment_id, sub, rg, name)
+        begun = compute.update_pools_and_tags(c, sub, rg, name, remove_pool_ids=[request.stage_pool_id], model=model,
+                                              capacity=0, start_only=True)
+        if begun.operation is not None:
+            return pending(begun.operation, f"the release of [{name}] from the stage pool")
+        released.append(name)
+    return released
+
+
 def _clear_autoscale(deployment_id: str, sub: str, rg: str, name: str) -> dict | None:
     c = clients()
     setting = autoscale.find_autoscale(c, sub, rg, scale_set_id(sub, rg, name))
@@ -151,6 +212,8 @@ def _clear_autoscale(deployment_id: str, sub: str, rg: str, name: str) -> dict |
 @bp.activity_trigger(input_name="payload")
 def create_scale_set(payload: dict) -> dict:
     request = CreateScaleSetInput.from_json(payload)
+    if follows_operations():
+        return _create_following(request)
     c = clients()
     sub, rg = request.subscription_id, request.resource_group
     existing = compute.get_scale_set(c, sub, rg, request.name)
@@ -165,10 +228,7 @@ def create_scale_set(payload: dict) -> dict:
     if existing is not None:
         log(request.deployment_id, f"Virtual Machine Scale Set [{request.name}] already exists, reusing it")
         return existing.to_json()
-    log(request.deployment_id,
-        f"Creating new Virtual Machine Scale Set: [{request.name}] from base [{request.base_name}] "
-        f"with image [{request.image_id}]",
-        f"Attaching new Virtual Machine Scale Set: [{request.name}] to stage backend pool:[{request.stage_pool_name}]")
+    _log_creating(request)
     created = compute.create_scale_set_from_base(
         c, request.subscription_id, request.resource_group, request.base_name, request.name, request.image_id,
         request.tags, request.stage_pool_id, user_data=request.user_data,
@@ -176,3 +236,46 @@ def create_scale_set(payload: dict) -> dict:
     )
     log(request.deployment_id, f"New Virtual Machine Scale Set: [{request.name}] created successfully")
     return created.to_json()
+
+
+def _log_creating(request: CreateScaleSetInput) -> None:
+    log(request.deployment_id,
+        f"Creating new Virtual Machine Scale Set: [{request.name}] from base [{request.base_name}] "
+        f"with image [{request.image_id}]",
+        f"Attaching new Virtual Machine Scale Set: [{request.name}] to stage backend pool:[{request.stage_pool_name}]")
+
+
+# Provisioning states of a scale set whose own operation still runs: a create re-run waits for it.
+_STILL_RUNNING = ("creating", "updating", "deleting")
+
+
+def _create_following(request: CreateScaleSetInput) -> dict:
+    """Version 4: the creation (and the deletion of a Failed earlier try) are operations the orchestrator
+    follows. A call that finds the scale set still being created (a re-run after a crash: the operation
+    is not known here) never fails and never PUTs over it: it answers a pending marker without an
+    operation, and the orchestrator calls again a poll interval later, until it is Succeeded."""
+    c = clients()
+    sub, rg, name = request.subscription_id, request.resource_group, request.name
+    existing = compute.get_scale_set(c, sub, rg, name)
+    if existing is not None and existing.provisioning_state.lower() in _STILL_RUNNING:
+        log(request.deployment_id, f"Virtual Machine Scale Set [{name}] is still in provisioning state "
+                                   f"{existing.provisioning_state}; waiting for it")
+        return pending(None, f"the {existing.provisioning_state.lower()} of [{name}]")
+    if existing is not None and existing.provisioning_state.lower() == "failed":
+        log(request.deployment_id,
+            f"Virtual Machine Scale Set [{name}] exists in provisioning state Failed; deleting it to create it again")
+        deletion = compute.delete_scale_set(c, sub, rg, name, known_present=True, start_only=True)
+        if deletion.operation is not None:
+            return pending(deletion.operation, f"the deletion of the failed [{name}]")
+        existing = None
+    if existing is not None:
+        log(request.deployment_id, f"Virtual Machine Scale Set [{name}] already exists, reusing it")
+        return existing.to_json()
+    _log_creating(request)
+    begun = compute.create_scale_set_from_base(
+        c, sub, rg, request.base_name, name, request.image_id, request.tags, request.stage_pool_id,
+        user_data=request.user_data, admin_password_secret_id=request.admin_password_secret_id,
+        known_absent=True, start_only=True)
+    if begun.operation is None:
+        return begun.value.to_json()
+    return pending(begun.operation, f"the creation of [{name}]", result=begun.value.to_json())

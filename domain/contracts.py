@@ -36,6 +36,32 @@ def busy_answer(result: object) -> dict | None:
     return None
 
 
+# Present (True) in an activity's input when its caller follows Azure's long-running operations itself
+# (orchestration version 4): a write activity then STARTS its operation and answers at once with the marker
+# below instead of holding a worker while Azure works:
+# {OPERATION_MARKER: {"url": <Azure-AsyncOperation or Location URL, or None>, "retryAfterSeconds": s | None,
+#                     "what": "<the operation, for the log>", "result": <the answer once it succeeded>}}.
+# With a `url` the caller reads the operation's status (`read_operation`) until it ends; without one it
+# waits a poll interval. Then, without a "result", it calls the same activity again, which checks what
+# holds already and starts the next operation or gives its final answer.
+FOLLOWS_OPERATIONS_KEY = "_follows_operations"
+OPERATION_MARKER = "_azureOperation"
+
+
+def pending_operation(result: object) -> dict | None:
+    """The pending-operation marker's content when `result` is one; None for any real answer."""
+    if isinstance(result, dict) and isinstance(result.get(OPERATION_MARKER), dict):
+        return result[OPERATION_MARKER]
+    return None
+
+
+def operation_marker(url: str | None, retry_after_seconds: float | None, what: str,
+                     **result: object) -> dict:
+    """The marker an activity answers with (see FOLLOWS_OPERATIONS_KEY); `result=...` when the operation's
+    success is all that is left to know."""
+    return {OPERATION_MARKER: {"url": url, "retryAfterSeconds": retry_after_seconds, "what": what, **result}}
+
+
 class _Contract:
     activity: ClassVar[str | None] = None  # the activity this is the input of
     orchestration: ClassVar[str | None] = None  # or the orchestration
@@ -216,6 +242,40 @@ class RouteInput(_Contract):
     add_pool_ids: list[str]
     bg_version: str | None
     prod_pool_id: str = ""
+    # Set by the orchestrator when it calls again after the model update it started succeeded (version 4):
+    # the upgrade policy mode the update's answer gave; only the instances' upgrade is left.
+    upgrade_mode: str | None = None
+    capacity: int | None = None  # with `upgrade_mode`: the scale set's capacity the first call read
+
+
+@dataclass(frozen=True)
+class OperationInput(_Contract):
+    """Read the status of a long-running operation once (its Azure-AsyncOperation or Location URL)."""
+
+    activity: ClassVar[str | None] = "read_operation"
+
+    deployment_id: str
+    subscription_id: str
+    url: str
+    what: str
+
+
+@dataclass(frozen=True)
+class FollowInput(_Contract):
+    """Input of the `follow_operation` sub-orchestration (orchestration version 4): follow one operation an
+    activity started (`operation_marker`) until it ends or `deadline` passes."""
+
+    orchestration: ClassVar[str | None] = "follow_operation"
+
+    deployment_id: str
+    subscription_id: str
+    url: str | None  # None: nothing to read, the activity is called again after one wait
+    what: str
+    retry_after_seconds: float | None
+    poll_interval_seconds: int
+    deadline: str  # ISO 8601 UTC, orchestration clock
+    step: str  # the deployment step it works for (telemetry)
+    reads_done: int = 0
 
 
 @dataclass(frozen=True)

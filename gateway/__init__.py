@@ -22,6 +22,9 @@ Conventions
   classes (the TypeSpec-generated SDK sends dicts as they are); a model read earlier is never PUT back.
 - Long-running operations are waited for by default (poll interval `ARM_POLLING_INTERVAL_SECONDS`);
   `set_capacity`, `manual_upgrade` and `delete_scale_set` take `wait=False` to return once accepted.
+  With `start_only=True` the writes (create, capacity, pools and tags, manual upgrade, delete) return a
+  `compute.Begun`: what the write's answer says and the operation to follow, which
+  `operations.read_operation` reads once per call (orchestration version 4: activities never wait).
 - Unexpected failures (throttling beyond azure-core's retries, 5xx, failed operations) propagate as
   `azure.core.exceptions.HttpResponseError`; a missing resource the caller named raises
   `NotFoundError` where a caller must branch, or the getter returns None.

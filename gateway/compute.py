@@ -11,8 +11,9 @@ to the REST shape (`properties` nesting, camelCase).
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from azure.core.exceptions import DecodeError, ResourceNotFoundError
 from azure.mgmt.compute import models as cm
@@ -23,6 +24,9 @@ from gateway import gallery, keyvault
 from gateway.clients import AzureClients
 from gateway.errors import GatewayError, NotFoundError
 from gateway.ids import same_id
+from gateway.operations import PendingOperation, Started, start
+
+T = TypeVar("T")
 
 SCALE_SET = "virtual machine scale set"
 
@@ -39,6 +43,21 @@ _OS_PROFILE_DROP = ("requireGuestProvisionSignal",)
 # instance health in a scale set; the other is a load balancer probe in networkProfile.healthProbe.
 HEALTH_EXTENSION_PUBLISHER = "microsoft.managedservices"
 HEALTH_EXTENSION_TYPES = ("applicationhealthlinux", "applicationhealthwindows")
+
+
+@dataclass(frozen=True)
+class Begun(Generic[T]):
+    """A write started without waiting (`start_only=True`): `value` is what the write's answer says (what
+    will hold once the operation succeeds), `operation` the operation to follow (None: done at once)."""
+
+    value: T
+    operation: PendingOperation | None
+
+
+def _begun(outcome: Any, value: Callable[[Any], T]) -> Begun[T]:
+    if isinstance(outcome, Started):
+        return Begun(value(outcome.accepted), outcome.operation)
+    return Begun(value(outcome), None)
 
 
 class BaseScaleSetNotCopyable(GatewayError, ValueError):
@@ -117,6 +136,12 @@ def _require_model(c: AzureClients, sub: str, rg: str, name: str, **kwargs: Any)
     if model is None:
         raise NotFoundError(SCALE_SET, name, f"in resource group '{rg}'")
     return model
+
+
+def read_model(c: AzureClients, sub: str, rg: str, name: str) -> Any | None:
+    """The scale set's model as a GET returns it (SDK model), None when it does not exist. One GET that
+    callers summarise (`summarize`) and hand to the writes below, which then do not read it again."""
+    return _get_model(c, sub, rg, name)
 
 
 def get_scale_set(c: AzureClients, sub: str, rg: str, name: str) -> ScaleSetSummary | None:
@@ -344,8 +369,15 @@ def create_scale_set_from_base(
     stage_pool_id: str,
     user_data: str | None = None,
     admin_password_secret_id: str | None = None,
-) -> ScaleSetSummary:
-    """Create `new_name` from the base scale set's model; return it as it is if it exists already.
+    *,
+    known_absent: bool = False,
+    start_only: bool = False,
+) -> ScaleSetSummary | Begun[ScaleSetSummary]:
+    """Create `new_name` from the base scale set's model; return it as it is if it exists already
+    (`known_absent`: the caller has just read that it does not, so it is not read again).
+
+    `start_only=True` returns `Begun` as soon as Azure accepted the create (its summary as it will be once
+    the operation succeeded, and the operation to follow) instead of waiting for the scale set.
 
     The image's definition is read (one GET): a specialized image gets no `osProfile`. For a base
     that logs in with a password, `admin_password_secret_id` names the Key Vault secret holding it;
@@ -373,9 +405,9 @@ def create_scale_set_from_base(
     `BaseScaleSetNotCopyable` (naming the base and the reasons, see `base_copy_problems`) when its model
     cannot be copied; both before any write.
     """
-    existing = _get_model(c, sub, rg, new_name)
+    existing = None if known_absent else _get_model(c, sub, rg, new_name)
     if existing is not None:
-        return summarize(existing)
+        return Begun(summarize(existing), None) if start_only else summarize(existing)
     base = _get_model(c, sub, rg, base_name, expand="userData")
     if base is None:
         raise NotFoundError(SCALE_SET, base_name, f"(the base scale set) in resource group '{rg}'")
@@ -389,11 +421,22 @@ def create_scale_set_from_base(
     if admin_password_secret_id is not None and isinstance(os_profile, dict) and password_login(os_profile):
         # Only where the OS logs in with a password: an SSH-only Linux profile takes none.
         os_profile["adminPassword"] = keyvault.read_secret(c, admin_password_secret_id)
-    poller = c.compute(sub).virtual_machine_scale_sets.begin_create_or_update(
-        rg, new_name, cm.VirtualMachineScaleSet(body)
-    )
+    operations = c.compute(sub).virtual_machine_scale_sets
+    if start_only:
+        outcome = start(operations.begin_create_or_update, rg, new_name, cm.VirtualMachineScaleSet(body))
+        del body, os_profile  # the password lives no longer than the request
+        return _begun(outcome, lambda accepted: _created(accepted, new_name, tags))
+    poller = operations.begin_create_or_update(rg, new_name, cm.VirtualMachineScaleSet(body))
     del body, os_profile  # the password lives no longer than the request
     return summarize(poller.result())
+
+
+def _created(accepted: Any | None, name: str, tags: dict[str, str]) -> ScaleSetSummary:
+    """The new scale set as it will be once its create succeeded (Azure's first answer says `Creating`)."""
+    if accepted is None:
+        return ScaleSetSummary(name=name, id="", location="", tags=dict(tags), capacity=0,
+                               provisioning_state="Succeeded", image_id=None, pool_ids=[])
+    return replace(summarize(accepted), provisioning_state="Succeeded")
 
 
 # -- changes (PATCH of the fields that change only) ----------------------------------------------
@@ -408,24 +451,40 @@ def _accepted_model(poller: Any) -> Any | None:
         return None
 
 
+def capacity_holds(current: ScaleSetSummary, capacity: int) -> bool:
+    """The scale set has `capacity` and got there: a model whose last operation ended `Failed` (a scale-in
+    that left instances running, a scale-out whose instances never came up) says the capacity it was asked
+    for, not the one it has. Writing the same capacity again makes Compute reconcile the instances to it."""
+    return current.capacity == capacity and current.provisioning_state.lower() != "failed"
+
+
 def set_capacity(
-    c: AzureClients, sub: str, rg: str, name: str, capacity: int, *, wait: bool = True
-) -> ScaleSetSummary:
-    """PATCH sku.capacity only; no call when the scale set already has that capacity.
+    c: AzureClients, sub: str, rg: str, name: str, capacity: int, *, wait: bool = True,
+    current: ScaleSetSummary | None = None, start_only: bool = False,
+) -> ScaleSetSummary | Begun[ScaleSetSummary]:
+    """PATCH sku.capacity only; no call when the scale set already has that capacity (`capacity_holds`).
+    `current`: the scale set as the caller just read it (not read again).
 
     `wait=True` (default) waits for the long-running operation, which in Azure (and the emulator) ends
     when the instances are provisioned: a scale-out whose instances fail provisioning raises
     `HttpResponseError` (e.g. code `OSProvisioningClientError`). `wait=False` returns as soon as Azure
     accepted the change (provisioning state `Updating`); follow the instances with `instance_counts`.
+    `start_only=True` returns `Begun` with the operation to follow (see `gateway.operations`).
     """
     if capacity < 0:
         raise ValueError(f"capacity must be >= 0, not {capacity}")
-    current = summarize(_require_model(c, sub, rg, name))
-    if current.capacity == capacity:
-        return current
-    poller = c.compute(sub).virtual_machine_scale_sets.begin_update(
-        rg, name, cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=capacity)), polling=wait
-    )
+    if current is None:
+        current = summarize(_require_model(c, sub, rg, name))
+    if capacity_holds(current, capacity):
+        return Begun(current, None) if start_only else current
+    update = cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=capacity))
+    if start_only:
+        outcome = start(c.compute(sub).virtual_machine_scale_sets.begin_update, rg, name, update)
+        known = current
+        return _begun(outcome, lambda accepted: replace(
+            summarize(accepted) if accepted is not None else known, capacity=capacity,
+            provisioning_state="Succeeded"))
+    poller = c.compute(sub).virtual_machine_scale_sets.begin_update(rg, name, update, polling=wait)
     if wait:
         return summarize(poller.result())
     accepted = _accepted_model(poller)
@@ -452,8 +511,16 @@ def update_pools_and_tags(
     add_pool_ids: list[str] | tuple[str, ...] = (),
     tags: dict[str, str] | None = None,
     merge_tags: dict[str, str] | None = None,
-) -> bool:
+    model: Any | None = None,
+    capacity: int | None = None,
+    start_only: bool = False,
+) -> bool | Begun[Any | None]:
     """Change the primary IP configuration's backend pools and the tags in ONE PATCH.
+
+    `model`: the scale set as the caller just read it (`read_model`; not read again). `capacity`: also set
+    the capacity in the same PATCH (e.g. 0 for a scale set leaving every pool for good: its instances go,
+    no upgrade needed). `start_only=True` returns `Begun`: its value None when nothing had to change, else
+    the model Azure answered with (the caller's `model` when the answer had none), and the operation.
 
     One fresh GET, then one PATCH with the whole `networkInterfaceConfigurations` list (a PATCH replaces
     lists, so the other NIC and IP configurations are sent back unchanged) where the primary NIC's
@@ -464,7 +531,8 @@ def update_pools_and_tags(
     when both already hold. The instances pick the change up only through `manual_upgrade` (upgrade
     policy Manual). Raises `NotFoundError` when the scale set does not exist.
     """
-    model = _require_model(c, sub, rg, name)
+    if model is None:
+        model = _require_model(c, sub, rg, name)
     body = model.as_dict(exclude_readonly=True)
     current_tags = dict(body.get("tags") or {})
     if merge_tags:
@@ -475,12 +543,15 @@ def update_pools_and_tags(
 
     pools_hold = sorted(p.lower() for p in new_pools) == sorted(p.lower() for p in current_pools)
     tags_hold = tags is None or dict(tags) == current_tags
-    if pools_hold and tags_hold:
-        return False
+    capacity_holds_ = capacity is None or capacity_holds(summarize(model), capacity)
+    if pools_hold and tags_hold and capacity_holds_:
+        return Begun(None, None) if start_only else False
     if primary is None and not pools_hold:
         raise ValueError(f"scale set '{name}' has no IP configuration to put in a backend pool")
 
     fields: dict[str, Any] = {}
+    if capacity is not None:
+        fields["sku"] = cm.Sku(capacity=capacity)
     if not tags_hold:
         fields["tags"] = dict(tags or {})
     if not pools_hold:
@@ -494,11 +565,22 @@ def update_pools_and_tags(
             )
         )
     update = cm.VirtualMachineScaleSetUpdate(**fields)
+    if start_only:
+        outcome = start(c.compute(sub).virtual_machine_scale_sets.begin_update, rg, name, update)
+        return _begun(outcome, lambda accepted: model if accepted is None else accepted)
     c.compute(sub).virtual_machine_scale_sets.begin_update(rg, name, update).result()
     return True
 
 
-def manual_upgrade(c: AzureClients, sub: str, rg: str, name: str, *, wait: bool = True) -> int:
+def upgrade_mode_of(model: Any) -> str:
+    """The model's upgrade policy mode (`Manual` when it says none, as Azure defaults it)."""
+    return str(((_rest(model).get("properties") or {}).get("upgradePolicy") or {}).get("mode") or "Manual")
+
+
+def manual_upgrade(
+    c: AzureClients, sub: str, rg: str, name: str, *, wait: bool = True, upgrade_mode: str | None = None,
+    start_only: bool = False,
+) -> int | Begun[int]:
     """Bring every instance not on the latest model to it with ONE `manualupgrade` call.
 
     Reads one VM list; returns how many instances were named (0, and no call, when all are current).
@@ -507,13 +589,14 @@ def manual_upgrade(c: AzureClients, sub: str, rg: str, name: str, *, wait: bool 
     Only for upgrade policy Manual (one scale-set GET decides): with Automatic or Rolling, Azure applies
     a model change to the instances by itself (Rolling: in health-checked batches), and a manual upgrade
     on top would race the platform's own upgrade; then no call is made and 0 is returned, and callers
-    follow `instance_counts().latest_model` as for `wait=False`.
+    follow `instance_counts().latest_model` as for `wait=False`. `upgrade_mode`: the mode as the caller
+    knows it from a model it just read or wrote (then no GET). `start_only=True` returns `Begun` with the
+    count and the operation to follow.
     """
     compute = c.compute(sub)
-    model = _require_model(c, sub, rg, name)
-    mode = str(((_rest(model).get("properties") or {}).get("upgradePolicy") or {}).get("mode") or "Manual")
+    mode = upgrade_mode or upgrade_mode_of(_require_model(c, sub, rg, name))
     if mode.lower() != "manual":
-        return 0
+        return Begun(0, None) if start_only else 0
     try:
         vms = list(compute.virtual_machine_scale_set_vms.list(rg, name))
     except ResourceNotFoundError as exc:
@@ -524,7 +607,11 @@ def manual_upgrade(c: AzureClients, sub: str, rg: str, name: str, *, wait: bool 
         if vm.instance_id is not None and not ((_rest(vm).get("properties") or {}).get("latestModelApplied"))
     ]
     if not stale:
-        return 0
+        return Begun(0, None) if start_only else 0
+    if start_only:
+        outcome = start(compute.virtual_machine_scale_sets.begin_update_instances, rg, name,
+                        cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=stale))
+        return _begun(outcome, lambda _: len(stale))
     poller = compute.virtual_machine_scale_sets.begin_update_instances(
         rg, name, cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=stale), polling=wait
     )
@@ -533,12 +620,22 @@ def manual_upgrade(c: AzureClients, sub: str, rg: str, name: str, *, wait: bool 
     return len(stale)
 
 
-def delete_scale_set(c: AzureClients, sub: str, rg: str, name: str, *, wait: bool = True) -> bool:
+def delete_scale_set(
+    c: AzureClients, sub: str, rg: str, name: str, *, wait: bool = True, known_present: bool = False,
+    start_only: bool = False,
+) -> bool | Begun[bool]:
     """Delete the scale set; False when it did not exist (Azure answers DELETE of nothing with 204,
-    so existence is read first). `wait=False` returns once Azure accepted the deletion (the scale set
-    may still be listed, provisioning state `Deleting`; deleting it again is harmless)."""
-    if _get_model(c, sub, rg, name) is None:
-        return False
+    so existence is read first, unless the caller just read it: `known_present`). `wait=False` returns once
+    Azure accepted the deletion (the scale set may still be listed, provisioning state `Deleting`; deleting
+    it again is harmless). `start_only=True` returns `Begun` with the operation to follow."""
+    if not known_present and _get_model(c, sub, rg, name) is None:
+        return Begun(False, None) if start_only else False
+    if start_only:
+        try:
+            outcome = start(c.compute(sub).virtual_machine_scale_sets.begin_delete, rg, name)
+        except ResourceNotFoundError:
+            return Begun(False, None)
+        return _begun(outcome, lambda _: True)
     try:
         poller = c.compute(sub).virtual_machine_scale_sets.begin_delete(rg, name, polling=wait)
         if wait:

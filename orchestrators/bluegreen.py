@@ -19,12 +19,14 @@ from domain import steps as S
 from domain.capacity import Capacity, retarget_autoscale
 from domain.contracts import (
     BUSY_OK_KEY,
+    FOLLOWS_OPERATIONS_KEY,
     STEP_KEY,
     AcquireLockInput,
     AutoscaleInput,
     ClearAutoscaleInput,
     CreateScaleSetInput,
     DeploymentInput,
+    FollowInput,
     ImageRef,
     LineageInput,
     LogInput,
@@ -38,6 +40,7 @@ from domain.contracts import (
     ValidateTargetInput,
     WaitInput,
     busy_answer,
+    pending_operation,
 )
 from domain.model import AutoscaleSnapshot, ImageVersionSummary, InstanceCounts, ScaleSetSummary
 from domain.naming import autoscale_name
@@ -82,6 +85,8 @@ bp = df.Blueprint()
 BUSY_RETRY_SECONDS = 60
 BUSY_MAX_WAIT = timedelta(hours=6)
 IMAGE_POLL_SECONDS = 30
+# What `read_operation` answers (gateway/operations.py): the orchestrator reads only these words.
+OPERATION_SUCCEEDED, OPERATION_FAILED, OPERATION_TIMED_OUT = "Succeeded", "Failed", "TimedOut"
 # Azure busy (429 throttling, 409 operation in progress) without a usable Retry-After: wait this long.
 AZURE_BUSY_DEFAULT_WAIT_SECONDS = 30
 IMAGE_READY_TIMEOUT = timedelta(hours=2)
@@ -178,6 +183,7 @@ class BlueGreenDeployment:
         self.capacity: Capacity | None = None
         self.target = 0
         self.waits = 0
+        self.follows = 0  # operations followed: each in a sub-orchestration of its own (see `follow`)
         self.health_monitored: bool | None = None
         self.signals_armed_at: datetime | None = None
         # Operator signals, armed at the first guarded wait (see `guarded`).
@@ -215,6 +221,8 @@ class BlueGreenDeployment:
         payload = {**request.to_json(), STEP_KEY: self.view.phase}
         if self.body_running and self.flow.rides_out_busy_azure:
             payload[BUSY_OK_KEY] = True  # the answer reaches `guarded`, which waits a busy marker out
+            if self.flow.follows_operations:
+                payload[FOLLOWS_OPERATIONS_KEY] = True  # and follows the operation the activity starts
         return self.schedule(request.activity, payload, retry)
 
     def schedule(self, activity: str, payload: dict[str, Any], retry: bool) -> TaskBase:
@@ -293,20 +301,25 @@ class BlueGreenDeployment:
 
     def guarded(self, task: TaskBase):
         """Wait for `task` unless an operator aborts first. An abort does not interrupt an Azure call
-        in flight (its outcome must be known to roll back): the call finishes, then the abort wins.
-        Nothing is started once the abort is known. A resume signal records the pause and the wait
-        goes on."""
+        in flight (its outcome must be known to roll back): the call finishes, then the abort wins; so does
+        an operation it started and the orchestration follows (version 4, see `follow`). Nothing is started
+        once the abort is known. A resume signal records the pause and the wait goes on."""
         if self.abort_signal is None:
             self.abort_signal = self.ctx.wait_for_external_event(ABORT_EVENT)
             self.resume_signal = self.ctx.wait_for_external_event(RESUMED_EVENT)
             self.signals_armed_at = self.now()
-        busy_since: datetime | None = None
+        value = yield from self.racing(task)
+        return (yield from self.settled(task, value, raced=True))
+
+    def racing(self, task: TaskBase):
+        """`task`'s result (or its failure raised), unless the abort comes first (see `guarded`)."""
         while True:
             yield from self.note_resume()
             if self.abort_signal.state is not TaskState.RUNNING:
                 if id(task) in self.azure_calls and task._is_scheduled and task.state is TaskState.RUNNING:  # noqa: SLF001
                     try:
-                        yield task
+                        value = yield task
+                        yield from self.outlast(task, value)
                     except Exception:  # noqa: BLE001 - the rollback reads the state the call left
                         pass
                 raise Aborted()
@@ -314,18 +327,100 @@ class BlueGreenDeployment:
             if winner is task:
                 if task.state is TaskState.FAILED:
                     raise task.result
-                busy = busy_answer(task.result) if id(task) in self.requests else None
-                if busy is None:
-                    return task.result
-                if busy_since is None:
-                    busy_since = self.now()
-                task = yield from self.wait_out_busy(task, busy, busy_since)
+                return task.result
 
-    def wait_out_busy(self, task: TaskBase, busy: dict[str, Any], since: datetime, raced: bool = True):
+    def plainly(self, task: TaskBase):
+        value = yield task
+        return value
+
+    def settled(self, task: TaskBase, value: Any, raced: bool):
+        """The answer of activity `task` once Azure's "busy" was waited out (`wait_out_busy`) and the
+        operation it started followed to its end (`follow`, version 4). `raced`: the waits race the
+        operator's signals (a step's body), or not (the rollback)."""
+        wait = self.racing if raced else self.plainly
+        busy_since: datetime | None = None
+        followed_since: datetime | None = None
+        failures = 0
+        while task is not None and id(task) in self.requests:
+            busy = busy_answer(value)
+            if busy is not None:
+                busy_since = busy_since or self.now()
+                task = yield from self.wait_out_busy(task, busy, busy_since, wait)
+                value = yield from wait(task)
+                continue
+            operation = pending_operation(value) if self.flow.follows_operations else None
+            if operation is None:
+                break
+            followed_since = followed_since or self.now()
+            activity, payload, retry = self.requests.pop(id(task))
+            status = yield from self.follow(operation, followed_since, raced)
+            if status.get("status") == OPERATION_FAILED:
+                failures += 1
+                reason = f"({status.get('code')}) {status.get('message')}"
+                if failures >= RETRY.max_number_of_attempts:
+                    raise StepFailed(self.view.phase, reason)
+                yield self.log(f"Azure reports that {operation.get('what')} failed: {reason}; calling {activity} "
+                               f"again ({failures} of {RETRY.max_number_of_attempts - 1} retries)")
+            if raced and self.abort_signal is not None and self.abort_signal.state is not TaskState.RUNNING:
+                raise Aborted()  # the operation has ended: the abort wins, nothing new is started
+            if status.get("status") == OPERATION_SUCCEEDED:
+                if "result" in operation:
+                    return operation["result"]
+                payload = {**payload, **(operation.get("callAgainWith") or {})}
+            task = self.schedule(activity, payload, retry)
+            value = yield from wait(task)
+        return value
+
+    def follow(self, operation: dict[str, Any], since: datetime, raced: bool):
+        """Follow an operation an activity started (version 4) until it ends, in a `follow_operation`
+        sub-orchestration (orchestrators/operation_follow.py: durable timers, Azure's Retry-After never
+        sooner than the spec's poll interval, `read_operation` reading its status once per call). Returns
+        the final status: Succeeded, Failed with Azure's error, or Unknown (no status URL, or its record is
+        gone: its activity is called again to read where things stand). An abort does not interrupt it (see
+        `outlasting`). Bounded like a busy streak: `steady_state_timeout_minutes` from the first marker."""
+        wait = self.outlasting if raced else self.plainly
+        give_up = since + timedelta(minutes=self.spec.steady_state_timeout_minutes)
+        what = str(operation.get("what") or "an operation")
+        self.follows += 1
+        request = FollowInput(deployment_id=self.id, subscription_id=self.sub, url=operation.get("url") or None,
+                              what=what, retry_after_seconds=operation.get("retryAfterSeconds"),
+                              poll_interval_seconds=self.spec.poll_interval_seconds, deadline=iso_instant(give_up),
+                              step=self.view.phase)
+        status = yield from wait(self.ctx.call_sub_orchestrator(
+            request.orchestration, request.to_json(), f"{self.ctx.instance_id}-operation-{self.follows}"))
+        if status.get("status") == OPERATION_TIMED_OUT:
+            raise StepFailed(self.view.phase, f"Azure did not finish {what} within "
+                                              f"{self.spec.steady_state_timeout_minutes} minute(s)")
+        return status
+
+    def outlasting(self, task: TaskBase):
+        """Wait for `task` (a step of an operation followed) whatever the operator signals: an abort is
+        noted (it wins once the operation has ended, see `settled`), a resume recorded."""
+        while self.abort_signal is not None and self.abort_signal.state is TaskState.RUNNING:
+            yield from self.note_resume()
+            winner = yield self.ctx.task_any([task, self.abort_signal, self.resume_signal])
+            if winner is task:
+                if task.state is TaskState.FAILED:
+                    raise task.result
+                return task.result
+        value = yield task
+        return value
+
+    def outlast(self, task: TaskBase, value: Any):
+        """After an abort, an operation that `task`'s answer says it started is followed to its end (the
+        rollback must know the state it left); nothing new is started."""
+        operation = pending_operation(value) if self.flow.follows_operations and id(task) in self.requests else None
+        if operation is not None:
+            self.requests.pop(id(task), None)
+            yield from self.follow(operation, self.now(), raced=False)
+
+    def wait_out_busy(self, task: TaskBase, busy: dict[str, Any], since: datetime,
+                      wait: Callable[[TaskBase], Generator[Any, Any, Any]]):
         """Azure answered `task` "busy" (throttled, or another operation in progress: CONTRACT §4): wait
-        its Retry-After with a durable timer (an abort still wins), then schedule the same activity again.
-        The streak may last as long as a step's steady-state wait (`steady_state_timeout_minutes`, counted
-        from its first busy answer); after that the step fails, naming the throttling. Returns the new task."""
+        its Retry-After with a durable timer (`wait`: raced with an abort in a step), then schedule the same
+        activity again. The streak may last as long as a step's steady-state wait
+        (`steady_state_timeout_minutes`, counted from its first busy answer); after that the step fails,
+        naming the throttling. Returns the new task."""
         activity, payload, retry = self.requests.pop(id(task))
         try:
             seconds = max(1.0, float(busy.get("retryAfterSeconds", AZURE_BUSY_DEFAULT_WAIT_SECONDS)))
@@ -339,26 +434,18 @@ class BlueGreenDeployment:
             yield self.log(f"Azure is throttling or busy: waiting {seconds:g} s before retrying {activity} "
                            f"({busy.get('reason')})")
         timer = self.ctx.create_timer(min(self.now() + timedelta(seconds=seconds), give_up))
-        if raced:
-            yield from self.guarded(timer)
-        else:
-            yield timer
+        yield from wait(timer)
         return self.schedule(activity, payload, retry)
 
     def riding_out_busy(self, body: Generator[Any, Any, Any]):
         """The rollback rides busy Azure out as a step does (it matters most there: prod is being
-        restored), but races nothing: an abort is refused once the rollback runs, and the abort that
-        started it has already been received."""
+        restored), and follows the operations its activities start (version 4), but races nothing: an abort
+        is refused once the rollback runs, and the abort that started it has already been received."""
         return self.driving(body, self.waiting_out_busy)
 
     def waiting_out_busy(self, task: TaskBase):
         value = yield task
-        busy_since: datetime | None = None
-        while (busy := busy_answer(value) if id(task) in self.requests else None) is not None:
-            busy_since = busy_since or self.now()
-            task = yield from self.wait_out_busy(task, busy, busy_since, raced=False)
-            value = yield task
-        return value
+        return (yield from self.settled(task, value, raced=False))
 
     def note_resume(self):
         """A resume signal carries when the pause began (the API reads it from the suspended instance).

@@ -57,6 +57,13 @@ class FlowVersion:
     # swap), never while it idles in the stage pool. Versions 1 to 3 attached it after Upgrade (with an
     # approval: just before the swap's routing).
     autoscale_once_serving_prod: bool = False
+    # Version 4: activities never wait for Azure's long-running operations. A write activity starts its
+    # operation and answers at once with a pending-operation marker (its input carries
+    # FOLLOWS_OPERATIONS_KEY); the step follows the operation with durable timers and `read_operation`
+    # (one status read each), then calls the activity again where it has more to do. A scale-out is followed
+    # too (version 3 did not wait for it: an operation that ended Failed went unnoticed). Versions 1 to 3
+    # never ask: their activities wait for the operations as they always did.
+    follows_operations: bool = False
 
 
 def rescale_as_its_own_step(spec: DeploymentSpec) -> list[str]:
@@ -79,7 +86,7 @@ VERSION_3 = FlowVersion(plan=rescale_as_its_own_step, wait_version="2", operator
 VERSION_4 = FlowVersion(plan=rescale_as_its_own_step, wait_version="3", operator_actions=True,
                         downsize_failure_warns=True, rides_out_busy_azure=True, lineage_read_at_validation=True,
                         waits_platform_upgrades=True, rollback_clears_old_autoscale=True,
-                        autoscale_once_serving_prod=True)
+                        autoscale_once_serving_prod=True, follows_operations=True)
 
 # Keys are `context.version`: None is an instance started before host.json had a defaultVersion
 # (the flow of version 1). The newest key is host.json's defaultVersion (tests/orchestrators/test_versions.py).

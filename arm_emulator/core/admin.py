@@ -24,6 +24,19 @@ class Fault:
     # "request": the connection is closed before the request is handled (nothing applied);
     # "response": it is handled (a write applies), then the connection is closed instead of answering.
     drop: str | None = None
+    # The operation the request starts lasts at least this many simulated seconds (a slow Azure).
+    lro_seconds: float | None = None
+    # The request is carried out, then answered with `status`: the answer was lost on its way back (e.g.
+    # ARM's gateway timed out while the resource provider accepted the write).
+    answer_lost: bool = False
+
+    @property
+    def kind(self) -> str:
+        if self.lro_seconds is not None:
+            return "slow"
+        if self.lro_failed:
+            return "lro"
+        return "lost" if self.answer_lost else "status"
 
     def describe(self) -> dict:
         d = {"method": self.method, "path": self.path.pattern, "times": self.times}
@@ -31,6 +44,10 @@ class Fault:
             d["status"] = self.status
         if self.lro_failed:
             d["lroStatus"] = "Failed"
+        if self.lro_seconds is not None:
+            d["lroSeconds"] = self.lro_seconds
+        if self.answer_lost:
+            d["answerLost"] = True
         if self.retry_after is not None:
             d["retryAfter"] = self.retry_after
         if self.drop is not None:
@@ -45,8 +62,8 @@ class FaultInjector:
     def add(self, spec: dict) -> Fault:
         if not isinstance(spec, dict):
             raise ArmError("A fault must be a JSON object.")
-        unknown = set(spec) - {"method", "path", "status", "times", "retryAfter", "lroStatus", "code", "message",
-                                 "drop"}
+        unknown = set(spec) - {"method", "path", "status", "times", "retryAfter", "lroStatus", "lroSeconds", "code",
+                               "message", "answerLost", "drop"}
         if unknown:
             raise ArmError(f"Unknown fault fields: {sorted(unknown)}")
         try:
@@ -57,28 +74,37 @@ class FaultInjector:
         if not isinstance(times, int) or times < 1:
             raise ArmError("'times' must be a positive integer.")
         method = str(spec.get("method", "*")).upper()
-        status, lro, drop = spec.get("status"), spec.get("lroStatus"), spec.get("drop")
-        if [status, lro, drop].count(None) != 2:
-            raise ArmError("A fault needs exactly one of 'status', 'lroStatus' or 'drop'.")
+        status, lro, seconds, drop = spec.get("status"), spec.get("lroStatus"), spec.get("lroSeconds"), spec.get("drop")
+        if sum(value is not None for value in (status, lro, seconds, drop)) != 1:
+            raise ArmError("A fault needs exactly one of 'status', 'lroStatus', 'lroSeconds' or 'drop'.")
         if drop is not None and drop not in DROPS:
             raise ArmError(f"'drop' must be one of {sorted(DROPS)}.")
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int | float)
+                                    or seconds < 0):
+            raise ArmError("'lroSeconds' must be a number of simulated seconds >= 0.")
         if lro is not None and str(lro).lower() != "failed":
             raise ArmError("'lroStatus' can only be 'Failed'.")
         if status is not None and (not isinstance(status, int) or not 400 <= status <= 599):
             raise ArmError("'status' must be an HTTP error status (400-599).")
         retry_after = spec.get("retryAfter")
+        lost = spec.get("answerLost", False)
+        if not isinstance(lost, bool) or (lost and status is None):
+            raise ArmError("'answerLost' is true or false, and goes with a 'status'.")
         fault = Fault(method, path, times, status, lro is not None,
-                      None if retry_after is None else str(retry_after), spec.get("code"), spec.get("message"), drop)
+                      None if retry_after is None else str(retry_after), spec.get("code"), spec.get("message"),
+                      drop=drop, lro_seconds=None if seconds is None else float(seconds), answer_lost=lost)
         self.faults.append(fault)
         return fault
 
     def clear(self) -> None:
         self.faults.clear()
 
-    def take(self, method: str, path: str, *, lro: bool) -> Fault | None:
-        """The first matching fault of the kind asked for, consuming one of its `times`."""
+    def take(self, method: str, path: str, *, lro: bool = False, kind: str | None = None) -> Fault | None:
+        """The first matching fault of the kind asked for (`kind` "status", "lost", "lro" or "slow"; `lro=True`
+        is "lro"), consuming one of its `times`."""
+        kind = kind or ("lro" if lro else "status")
         for fault in self.faults:
-            if fault.lro_failed != lro:
+            if fault.kind != kind:
                 continue
             if fault.method not in ("*", method):
                 continue

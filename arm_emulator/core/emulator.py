@@ -147,6 +147,8 @@ class Emulator:
             ctx.params = params
             if ctx.method != "GET" and self.faults.take(ctx.method, ctx.path, lro=True) is not None:
                 ctx.fail_lro = True
+            if ctx.method != "GET" and (slow := self.faults.take(ctx.method, ctx.path, kind="slow")) is not None:
+                ctx.lro_seconds = slow.lro_seconds
             throttle = matched.throttle(params) if callable(matched.throttle) else matched.throttle
             if throttle is not None:
                 scope, cost = throttle
@@ -158,7 +160,10 @@ class Emulator:
                 except ArmError as exc:
                     throttle_headers = dict(exc.headers)
                     raise
+            lost = self.faults.take(ctx.method, ctx.path, kind="lost")
             response = matched.handler(ctx)
+            if lost is not None:
+                raise self.faults.error_for(lost)
         except ArmError as exc:
             response = Response(exc.status, exc.body(), dict(exc.headers))
         except Exception as exc:  # noqa: BLE001 - a bug must still answer in ARM's envelope

@@ -34,6 +34,8 @@ class Context:
     params: dict[str, str] = field(default_factory=dict)
     # set by the fault injector: the LRO this request starts must end Failed
     fail_lro: bool = False
+    # set by the fault injector: the LRO this request starts lasts at least this long (simulated seconds)
+    lro_seconds: float | None = None
     now: float = 0.0
     _body: Any = None
     _parsed: bool = False

@@ -47,9 +47,11 @@ class LroEngine:
         """Start an operation lasting `duration` simulated seconds.
 
         `fail_with` ends it Failed regardless (used for outcomes known up front).
-        An injected `lroStatus: Failed` fault on the request does the same.
+        An injected `lroStatus: Failed` fault on the request does the same; an injected `lroSeconds`
+        makes it last at least that long (the resource keeps its Creating/Updating state meanwhile).
         """
         now = ctx.now
+        duration = max(duration, ctx.lro_seconds or 0.0)
         op = Operation(uuid.uuid4().hex, subscription, provider, _loc(location), now, now + max(duration, 0))
         self.ops[op.id] = op
         injected = ctx.fail_lro

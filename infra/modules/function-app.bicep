@@ -129,6 +129,9 @@ var appSettings = union({
   ARM_CREDENTIAL: 'default'
   // Between polls of a long-running operation when Azure sends no Retry-After (it usually does).
   ARM_POLLING_INTERVAL_SECONDS: '5'
+  // The Python worker runs the (synchronous) functions on this thread pool: at least host.json's
+  // maxConcurrentActivityFunctions (16), or the pool, not host.json, bounds the activities.
+  PYTHON_THREADPOOL_THREAD_COUNT: '16'
 }, empty(webhookSigningKeySecretUri) ? {} : {
   // A Key Vault reference: the platform resolves it with the app's identity.
   WEBHOOK_SIGNING_KEY: '@Microsoft.KeyVault(SecretUri=${webhookSigningKeySecretUri})'

@@ -8,6 +8,8 @@ from datetime import datetime
 
 import httpx
 
+from tests.devhost.conftest import BASIC_APP
+
 
 def test_chaining_runs_activities_in_order_with_custom_status(host):
     started = host.start("chain", {"steps": 4})
@@ -43,6 +45,16 @@ def test_status_is_202_with_location_while_running_and_shows_history(host):
 def test_fan_out_fan_in_with_task_all_and_task_any(host):
     done = host.wait(host.start("fan_out", ["a", "b", "c"])["id"])
     assert done["output"] == {"all": ["Hello a!", "Hello b!", "Hello c!"], "any": "Hello a!"}
+
+
+def test_no_more_activities_run_at_once_than_host_json_allows(host):
+    """The test app's host.json sets maxConcurrentActivityFunctions 4: twelve activities scheduled at once,
+    each holding its slot a while, never run more than four at a time."""
+    limit = json.loads((BASIC_APP / "host.json").read_text())["extensions"]["durableTask"][
+        "maxConcurrentActivityFunctions"]
+    done = host.wait(host.start("fan_out_occupy", [12, 0.2])["id"])
+    assert done["output"]["done"] == 12
+    assert 1 <= done["output"]["most_at_once"] <= limit == 4
 
 
 def test_durable_timer_fires_in_scaled_time_and_moves_the_orchestration_clock(host):

@@ -12,7 +12,7 @@ from typing import Any
 
 from azure.durable_functions.models.Task import TaskState
 
-from domain.contracts import DeploymentInput, Source
+from domain.contracts import FOLLOWS_OPERATIONS_KEY, DeploymentInput, Source, operation_marker
 from orchestrators.bluegreen import BlueGreenDeployment
 from orchestrators.versions import FLOWS
 
@@ -62,6 +62,7 @@ class Task:
     result: Any = None
     cancelled: bool = False
     version: str | None = None  # a sub-orchestration's explicit version
+    scheduled_at: datetime | None = None  # a sub-orchestration's start, on the orchestration clock
     state: TaskState = TaskState.RUNNING
     _is_scheduled: bool = True
 
@@ -102,7 +103,7 @@ class FakeContext:
 
     def call_sub_orchestrator(self, name: str, payload: Any, instance_id: str | None = None,
                               version: str | None = None) -> Task:
-        return Task("sub", name, payload, version=version)
+        return Task("sub", name, payload, version=version, scheduled_at=self.current_utc_datetime)
 
     def create_timer(self, at: datetime) -> Task:
         return Task("timer", "timer", at)
@@ -185,6 +186,8 @@ class Azure:
         answer = self.answers[task.name]
         if isinstance(answer, Exception):
             raise answer
+        if getattr(answer, "takes_task", False):  # e.g. a sub-orchestration run on the clock it started at
+            return answer(task)
         return answer(task.payload) if callable(answer) else answer
 
     def activities(self, name: str | None = None) -> list[Task]:
@@ -220,3 +223,69 @@ def drive(flow: Any, context: FakeContext, azure: Callable[[Task], Any]) -> Any:
             error = exc
         if isinstance(value, Task) and value.kind == "timer":  # a race the timer won
             context.current_utc_datetime = max(context.current_utc_datetime, value.payload)
+
+
+class Operations:
+    """Azure's long-running operations as version 4 follows them: `started(...)` answers a write with a
+    pending-operation marker (when its caller asked for one: FOLLOWS_OPERATIONS_KEY); the
+    `follow_operation` sub-orchestrations run (the real code, on the clock they started at) with
+    `read_operation` answered from a script of statuses per operation URL (default: in progress once,
+    then done)."""
+
+    def __init__(self, script: dict[str, list[dict[str, Any]]] | None = None,
+                 retry_after: float | None = 30.0) -> None:
+        self.script = script or {}
+        self.retry_after = retry_after
+        self.started_urls: list[str] = []
+        self.reads: list[dict[str, Any]] = []
+        self.follows: list[dict[str, Any]] = []
+        self.read_answer: Callable[[dict[str, Any]], Any] = self.read
+
+    def started(self, payload: dict[str, Any], what: str, **answer: Any) -> dict[str, Any]:
+        url = f"https://arm.local/operations/{len(self.started_urls) + 1}"
+        self.started_urls.append(url)
+        return operation_marker(url, self.retry_after, what, **answer)
+
+    def read(self, payload: dict[str, Any]) -> dict[str, Any]:
+        self.reads.append(payload)
+        script = self.script.setdefault(payload["url"], [{"status": "InProgress", "retryAfterSeconds": 10},
+                                                         {"status": "Succeeded"}])
+        return script.pop(0) if len(script) > 1 else script[0]
+
+    def follow(self, task: Task) -> Any:
+        from orchestrators.operation_follow import follow_until_ended
+
+        self.follows.append(task.payload)
+        payload = task.payload
+        context = FakeContext(payload)
+        context.current_utc_datetime = task.scheduled_at or context.current_utc_datetime
+        while True:
+            result = drive(follow_until_ended(context), context, self.child)
+            if context.continued_with is None:
+                return result
+            payload, context.continued_with = context.continued_with, None
+            context._payload = payload  # noqa: SLF001 - a new generation reads its new input
+
+    follow.takes_task = True  # type: ignore[attr-defined]
+
+    def child(self, task: Task) -> Any:
+        if task.kind == "timer":
+            return None
+        assert task.name == "read_operation", task
+        return self.read_answer(task.payload)
+
+    def install(self, azure: Azure, *activities: str) -> Azure:
+        """`activities` start an operation (their scripted answer is the marker's result); follows run."""
+        for name in activities:
+            previous = azure.answers.get(name)
+
+            def answer(payload: dict[str, Any], name: str = name, previous: Any = previous) -> Any:
+                result = previous(payload) if callable(previous) else (
+                    previous if previous is not None else azure.default(Task("activity", name, payload)))
+                if payload.get(FOLLOWS_OPERATIONS_KEY):
+                    return self.started(payload, f"the {name} of [{payload.get('name')}]", result=result)
+                return result
+
+            azure.answers[name] = answer
+        azure.answers["follow_operation"] = self.follow
+        return azure

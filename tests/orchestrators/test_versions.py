@@ -26,7 +26,7 @@ from domain.contracts import WaitInput
 from domain.view import iso_instant
 from orchestrators.steady_state_wait import wait_until_steady
 from orchestrators.versions import FLOWS, WAIT_VERSIONS, UnsupportedVersion, flow_version
-from tests.orchestrators.driver import Azure, FakeContext, Task, autoscale_of, drive, run, summary
+from tests.orchestrators.driver import Azure, FakeContext, Operations, Task, autoscale_of, drive, run, summary
 
 HISTORIES = Path(__file__).parent / "histories"
 WAIT_HISTORIES = HISTORIES / "steady_state_wait"  # the wait's own versions (FlowVersion.wait_version)
@@ -50,8 +50,12 @@ def scripted_azure() -> Azure:
 
     # The token is the first the (fake) context draws: version 3 ignores an approval without it; older
     # versions read only the decision.
-    return Azure(autoscale=autoscale_of("web__1"), events={"approval": {"decision": "approve", "token": "token-1"}},
-                 answers={"resize_scale_set": resize})
+    # Version 4 follows the operations its writes start (each in progress once, then succeeded); older
+    # versions never ask for them and get the answers themselves.
+    return Operations().install(
+        Azure(autoscale=autoscale_of("web__1"), events={"approval": {"decision": "approve", "token": "token-1"}},
+              answers={"resize_scale_set": resize}),
+        "create_scale_set", "resize_scale_set", "route_scale_set")
 
 
 def file_of(version: str | None, folder: Path = HISTORIES) -> Path:

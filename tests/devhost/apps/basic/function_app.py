@@ -3,6 +3,7 @@
 import json
 import logging
 import os
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -95,6 +96,22 @@ def step(payload: dict) -> dict:
     return {"n": payload["n"], "double": payload["n"] * 2}
 
 
+_occupying = {"now": 0, "most": 0}
+_occupying_lock = threading.Lock()
+
+
+@bp.activity_trigger(input_name="seconds")
+def occupy(seconds: float) -> int:
+    """Holds its activity slot for `seconds`; returns the most activities seen running at once so far."""
+    with _occupying_lock:
+        _occupying["now"] += 1
+        _occupying["most"] = max(_occupying["most"], _occupying["now"])
+    time.sleep(float(seconds))
+    with _occupying_lock:
+        _occupying["now"] -= 1
+        return _occupying["most"]
+
+
 @bp.activity_trigger(input_name="name")
 def say_hello(name: str) -> str:
     return f"Hello {name}!"
@@ -146,6 +163,13 @@ def fan_out(context: df.DurableOrchestrationContext):
     results = yield context.task_all(tasks)
     first = yield context.task_any([context.call_activity("say_hello", "a"), context.call_activity("say_hello", "b")])
     return {"all": results, "any": first.result}
+
+
+@bp.orchestration_trigger(context_name="context")
+def fan_out_occupy(context: df.DurableOrchestrationContext):
+    count, seconds = context.get_input()
+    results = yield context.task_all([context.call_activity("occupy", seconds) for _ in range(count)])
+    return {"done": len(results), "most_at_once": max(results)}
 
 
 @bp.orchestration_trigger(context_name="context")
