@@ -155,8 +155,12 @@ def list_scale_sets(c: AzureClients, sub: str, rg: str) -> list[ScaleSetSummary]
 
 def list_scale_set_models(c: AzureClients, sub: str, rg: str) -> list[Any]:
     """Every scale set of the resource group with its whole model, as a GET of each returns it (one list
-    call, paged): what validation reads the base from and Setup reads the lineage from."""
-    return list(c.compute(sub).virtual_machine_scale_sets.list(rg))
+    call, paged): what validation reads the base from and Setup reads the lineage from. A resource group
+    that does not exist (404 ResourceGroupNotFound, as its GET answers) holds none."""
+    try:
+        return list(c.compute(sub).virtual_machine_scale_sets.list(rg))
+    except ResourceNotFoundError:
+        return []
 
 
 def health_monitoring_of(model: Any) -> str | None:

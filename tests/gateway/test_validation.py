@@ -65,3 +65,14 @@ def test_a_missing_base_is_refused_alike_whether_read_by_get_or_from_the_list(cl
     by_list = validation.read_target(clients, spec, with_scale_sets=True)
     assert by_get.problems and by_list.problems == by_get.problems
     assert by_list.inspection is None and [s.name for s in by_list.scale_sets] == [t.base]
+
+
+@pytest.mark.parametrize("with_scale_sets", [False, True], ids=["base GET", "scale-set list"])
+def test_a_resource_group_that_does_not_exist_is_a_problem_not_an_error(clients, target, with_scale_sets):
+    """Azure answers a list in a missing resource group 404 ResourceGroupNotFound, as it answers the GET."""
+    missing = Target(target.sub, "rg-that-does-not-exist")
+    read = validation.read_target(clients, spec_of(missing, f"/subscriptions/{missing.sub}/resourceGroups/{missing.rg}/providers/Microsoft.Compute/"
+                                           f"galleries/g/images/web/versions/1.0.0"),
+                                  with_scale_sets=with_scale_sets)
+    assert read.inspection is None and read.problems
+    assert read.scale_sets in (None, [])

@@ -162,13 +162,6 @@ def cell_id(step: str, fault: str) -> str:
 
 # Cells revealing a defect not fixed here: (step, fault) -> reason.
 KNOWN_DEFECTS: dict[tuple[str, str], str] = {
-    ("Upgrade", "LRO Failed always"): (
-        "the new scale set's scale-out is not waited for (its instances are followed instead): an operation "
-        "that ends Failed while its instances come up healthy goes unnoticed, the deployment succeeds and "
-        "its log never mentions the failure"),
-    ("Downsize", "LRO Failed always"): (
-        "the downsize's retry finds capacity 0 in the model the failed operation left and logs 'Downscaled "
-        "... to [0]': the deployment succeeds with no warning, its log never mentions the failure"),
     ("Undo", "LRO Failed (every try)"): (
         "after two tries whose PATCH ended Failed, the route activity's third try finds the pools it asked for "
         "in the model those failed operations left, logs 'already routed as requested' and goes on: the "
