@@ -532,7 +532,7 @@ def update_pools_and_tags(
     (ids compared case-insensitively), and `tags` as the complete new tag set (PATCH replaces tags;
     None leaves tags alone). `merge_tags` (optional) is laid over `tags`, or over the tags of the fresh
     GET when `tags` is None (e.g. `merge_tags={"BG_VERSION": "BLUE"}`). Returns False, with no PATCH,
-    when both already hold. The instances pick the change up only through `manual_upgrade` (upgrade
+    when all already hold and the model's last operation did not fail. The instances pick the change up only through `manual_upgrade` (upgrade
     policy Manual). Raises `NotFoundError` when the scale set does not exist.
     """
     if model is None:
@@ -548,7 +548,10 @@ def update_pools_and_tags(
     pools_hold = sorted(p.lower() for p in new_pools) == sorted(p.lower() for p in current_pools)
     tags_hold = tags is None or dict(tags) == current_tags
     capacity_holds_ = capacity is None or capacity_holds(summarize(model), capacity)
-    if pools_hold and tags_hold and capacity_holds_:
+    # As for a capacity (`capacity_holds`): after an operation that ended Failed the model says the pools it
+    # was asked for, not what the instances got; the same PATCH again makes Compute carry it out.
+    settled = summarize(model).provisioning_state.lower() != "failed"
+    if pools_hold and tags_hold and capacity_holds_ and settled:
         return Begun(None, None) if start_only else False
     if primary is None and not pools_hold:
         raise ValueError(f"scale set '{name}' has no IP configuration to put in a backend pool")

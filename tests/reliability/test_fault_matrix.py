@@ -161,13 +161,7 @@ def cell_id(step: str, fault: str) -> str:
 
 
 # Cells revealing a defect not fixed here: (step, fault) -> reason.
-KNOWN_DEFECTS: dict[tuple[str, str], str] = {
-    ("Undo", "LRO Failed (every try)"): (
-        "after two tries whose PATCH ended Failed, the route activity's third try finds the pools it asked for "
-        "in the model those failed operations left, logs 'already routed as requested' and goes on: the "
-        "permanent failure is never seen, the undo succeeds and its log never mentions it "
-        "(activities/routing.py, being rewritten by helper lro)"),
-}
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
 
 
 def xfail_known(request, row: dict, step: str, fault: str) -> None:
