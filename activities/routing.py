@@ -54,8 +54,7 @@ def route_scale_set(payload: dict) -> dict:
     # Under Automatic or Rolling the pool change reaches the instances when Azure gets to them, after this
     # call (a re-run that finds the model routed already may still see them on their way): the orchestrator
     # follows them (orchestration version 4).
-    return {"changed": changed, "upgraded": upgraded, "platform_upgrades": moves and current.platform_upgrades,
-            "capacity": current.capacity}
+    return {"changed": changed, "upgraded": upgraded, "platform_upgrades": moves and current.platform_upgrades}
 
 
 def _route_following(request: RouteInput) -> dict:
@@ -80,11 +79,9 @@ def _route_following(request: RouteInput) -> dict:
         if changed:
             log(request.deployment_id, *_pool_moves(request))
         if update.operation is not None:
-            return pending(update.operation, f"the model update of [{name}]",
-                           callAgainWith={"upgrade_mode": mode, "capacity": current.capacity})
-        capacity = current.capacity
+            return pending(update.operation, f"the model update of [{name}]", callAgainWith={"upgrade_mode": mode})
     else:
-        changed, mode, capacity = True, request.upgrade_mode, request.capacity or 0
+        changed, mode = True, request.upgrade_mode
     upgrade = compute.manual_upgrade(c, sub, rg, name, upgrade_mode=mode, start_only=True) if moves else None
     upgraded = upgrade.value if upgrade is not None else 0
     lines = []
@@ -97,7 +94,7 @@ def _route_following(request: RouteInput) -> dict:
     # Under Automatic or Rolling the pool change reaches the instances when Azure gets to them, after this
     # call: the orchestrator follows them (orchestration version 4, `waits_platform_upgrades`).
     result = {"changed": changed, "upgraded": upgraded,
-              "platform_upgrades": moves and mode.lower() in ("automatic", "rolling"), "capacity": capacity}
+              "platform_upgrades": moves and mode.lower() in ("automatic", "rolling")}
     if upgrade is not None and upgrade.operation is not None:
         return pending(upgrade.operation, f"the upgrade of [{upgraded}] instance(s) of [{name}]", result=result)
     return result

@@ -245,7 +245,6 @@ class RouteInput(_Contract):
     # Set by the orchestrator when it calls again after the model update it started succeeded (version 4):
     # the upgrade policy mode the update's answer gave; only the instances' upgrade is left.
     upgrade_mode: str | None = None
-    capacity: int | None = None  # with `upgrade_mode`: the scale set's capacity the first call read
 
 
 @dataclass(frozen=True)

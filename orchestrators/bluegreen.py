@@ -666,7 +666,9 @@ class BlueGreenDeployment:
         capacity = self.view.capacity
         yield self.log(f"Upgrade policy of Virtual Machine Scale Set: [{name}] rolls the model out by itself: "
                        f"waiting until every instance runs it")
-        yield from self.wait_steady(step, name, int(routed.get("capacity") or 0), require_latest_model=True,
+        # No count to reach (target 0, at least): its autoscale setting is still attached and may scale it
+        # in meanwhile; what matters is that every instance left runs the new model.
+        yield from self.wait_steady(step, name, 0, require_latest_model=True,
                                     at_least_target=True, purpose=purpose, judge_health=False)
         self.publish(capacity=capacity)
 

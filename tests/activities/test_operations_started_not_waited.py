@@ -118,11 +118,11 @@ def test_a_route_updates_the_model_then_on_its_next_call_upgrades_the_instances_
 
     before = last_seq(emulator_admin)
     update = pending_operation(user_function(routing.route_scale_set)(following(route)))
-    assert update is not None and update["callAgainWith"] == {"upgrade_mode": "Manual", "capacity": 1}, update
+    assert update is not None and update["callAgainWith"] == {"upgrade_mode": "Manual"}, update
     assert until_ended(target, update)["status"] == "Succeeded"
     upgrade = pending_operation(user_function(routing.route_scale_set)(following({**route, **update["callAgainWith"]})))
-    assert upgrade is not None and upgrade["result"] == {"changed": True, "upgraded": 1, "platform_upgrades": False,
-                                                       "capacity": 1}, upgrade
+    assert upgrade is not None and upgrade["result"] == {"changed": True, "upgraded": 1,
+                                                       "platform_upgrades": False}, upgrade
     assert until_ended(target, upgrade)["status"] == "Succeeded"
 
     mine = [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in emulator_admin.get("/_emulator/requests").json()
