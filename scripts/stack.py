@@ -101,6 +101,8 @@ def stop_process(pid: int, timeout: float = 5.0, proc: subprocess.Popen | None =
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             return
+        if proc is None and _reaped(pid):
+            return
         try:
             os.killpg(pid, 0)
         except ProcessLookupError:
@@ -110,6 +112,16 @@ def stop_process(pid: int, timeout: float = 5.0, proc: subprocess.Popen | None =
         os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def _reaped(pid: int) -> bool:
+    """Whether `pid`, a child of this process that `up` started without keeping its Popen (`make up` then
+    `make down` in one process, as the tests do), has exited: reaped here, else it stays a zombie."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:  # not our child: its parent reaps it
+        return False
+    return done == pid
 
 
 def _spawn(name: str, args: list[str], log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
