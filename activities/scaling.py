@@ -14,7 +14,7 @@ from domain.contracts import (
     ResizeInput,
     RetireScaleSetInput,
 )
-from domain.model import AutoscaleSnapshot
+from domain.model import AutoscaleSnapshot, ScaleSetSummary
 from domain.tags import BG_VERSION, BLUE, GREEN, with_bg_version
 from gateway import autoscale, compute
 
@@ -31,7 +31,8 @@ def resize_scale_set(payload: dict) -> dict:
     """Set the capacity; returns the scale set with `previous_capacity`, what it had before this call."""
     request = ResizeInput.from_json(payload)
     c = clients()
-    current = compute.get_scale_set(c, request.subscription_id, request.resource_group, request.name)
+    current = (ScaleSetSummary.from_json(request.known) if request.known is not None
+               else compute.get_scale_set(c, request.subscription_id, request.resource_group, request.name))
     if current is None:
         raise LookupError(f"Virtual Machine Scale Set [{request.name}] was not found")
     if compute.capacity_holds(current, request.capacity):

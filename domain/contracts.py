@@ -215,6 +215,9 @@ class ResizeInput(_Contract):
     capacity: int
     # The old scale set scaled to 0 after the swap (the log says so in Harness's words).
     downsizing_old: bool = False
+    # The scale set as a write of this deployment just answered it (version 4: Upgrade passes the create's
+    # answer), so the activity does not read it again before its PATCH; a retry PATCHes the same capacity.
+    known: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

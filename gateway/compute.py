@@ -383,7 +383,8 @@ def create_scale_set_from_base(
     `start_only=True` returns `Begun` as soon as Azure accepted the create (its summary as it will be once
     the operation succeeded, and the operation to follow) instead of waiting for the scale set.
 
-    The image's definition is read (one GET): a specialized image gets no `osProfile`. For a base
+    The image's definition is read (one GET) unless the image is a version of the base's own definition
+    (`_specialized_image`): a specialized image gets no `osProfile`. For a base
     that logs in with a password, `admin_password_secret_id` names the Key Vault secret holding it;
     it is read here, just before the create, with the app's identity (`gateway.keyvault`), and goes
     nowhere but into the request body: never logged, never returned.
@@ -418,8 +419,7 @@ def create_scale_set_from_base(
     problems = base_copy_problems(base, admin_password=admin_password_secret_id is not None)
     if problems:
         raise BaseScaleSetNotCopyable(base_name, problems)
-    definition = gallery.get_image_definition(c, image_id)
-    specialized = definition is not None and definition.specialized
+    specialized = _specialized_image(c, base, image_id)
     body = new_scale_set_body(base, image_id, tags, stage_pool_id, user_data, specialized_image=specialized)
     os_profile = body["properties"]["virtualMachineProfile"].get("osProfile")
     if admin_password_secret_id is not None and isinstance(os_profile, dict) and password_login(os_profile):
@@ -433,6 +433,17 @@ def create_scale_set_from_base(
     poller = operations.begin_create_or_update(rg, new_name, cm.VirtualMachineScaleSet(body))
     del body, os_profile  # the password lives no longer than the request
     return summarize(poller.result())
+
+
+def _specialized_image(c: AzureClients, base: Any, image_id: str) -> bool:
+    """Whether `image_id` is a specialized image (its copy then gets no `osProfile`). A version of the base's
+    own image definition is what the base's is: Azure requires an `osProfile` with a generalized image and
+    refuses one with a specialized image, so the base's model says it without reading the definition."""
+    base_image = summarize(base).image_id
+    if base_image and gallery.same_definition(base_image, image_id):
+        return not ((_rest(base).get("properties") or {}).get("virtualMachineProfile") or {}).get("osProfile")
+    definition = gallery.get_image_definition(c, image_id)
+    return definition is not None and definition.specialized
 
 
 def _created(accepted: Any | None, name: str, tags: dict[str, str]) -> ScaleSetSummary:

@@ -183,6 +183,7 @@ class BlueGreenDeployment:
         self.capacity: Capacity | None = None
         self.target = 0
         self.waits = 0
+        self.created: dict[str, Any] | None = None  # the new scale set as its create answered (version 4)
         self.follows = 0  # operations followed: each in a sub-orchestration of its own (see `follow`)
         self.health_monitored: bool | None = None
         self.signals_armed_at: datetime | None = None
@@ -589,11 +590,13 @@ class BlueGreenDeployment:
         tags = new_scale_set_tags(base.tags, spec.infrastructure_id, revision, self.new_name, self.now())
         # Any failure from here on leaves something to clean up: creation is idempotent and so is delete.
         self.did(Done.NEW_CREATED)
-        yield self.call(CreateScaleSetInput(
+        created = yield self.call(CreateScaleSetInput(
             deployment_id=self.id, subscription_id=self.sub, resource_group=self.rg, base_name=spec.base_vmss,
             name=self.new_name, image_id=spec.image, tags=tags, stage_pool_id=self.stage_pool_id,
             stage_pool_name=spec.stage_backend_pool, user_data=spec.user_data,
             admin_password_secret_id=spec.admin_password.key_vault_secret_id if spec.admin_password else None))
+        if self.flow.follows_operations and isinstance(created, dict):
+            self.created = created  # Upgrade's resize starts from it instead of reading the scale set again
 
     def wait_for_image(self, image: ImageVersionSummary, location: str):
         """A version still replicating to the scale set's region is waited for; a failed replication
@@ -629,7 +632,7 @@ class BlueGreenDeployment:
         assert self.new_name and self.capacity
         yield self.call(ClearAutoscaleInput(deployment_id=self.id, subscription_id=self.sub, resource_group=self.rg,
                                             name=self.new_name))
-        yield self.call(self.resize(self.new_name, self.target))
+        yield self.call(self.resize(self.new_name, self.target, known=self.created))
         yield from self.wait_steady(S.UPGRADE, self.new_name, self.target, require_latest_model=False)
         yield from self.attach_autoscale(AutoscaleAttach.AFTER_UPGRADE)
 
@@ -637,9 +640,10 @@ class BlueGreenDeployment:
     def approval_required(self) -> bool:
         return self.spec.approval is not None and self.spec.approval.required
 
-    def resize(self, name: str, capacity: int, downsizing_old: bool = False) -> ResizeInput:
+    def resize(self, name: str, capacity: int, downsizing_old: bool = False,
+               known: dict[str, Any] | None = None) -> ResizeInput:
         return ResizeInput(deployment_id=self.id, subscription_id=self.sub, resource_group=self.rg, name=name,
-                           capacity=capacity, downsizing_old=downsizing_old)
+                           capacity=capacity, downsizing_old=downsizing_old, known=known)
 
     def route(self, name: str, remove: list[str], add: list[str], bg_version: str) -> RouteInput:
         return RouteInput(deployment_id=self.id, subscription_id=self.sub, resource_group=self.rg, name=name,

@@ -106,6 +106,23 @@ def test_a_resize_answers_with_the_result_it_will_have_once_its_operation_succee
     assert read(target, marker)["status"] == "InProgress"
 
 
+def test_a_resize_given_the_create_s_answer_patches_without_reading_the_scale_set_and_a_retry_patches_again(
+        activity_clients, arm_emulator, target, seeded, emulator_admin):
+    created = pending_operation(user_function(setup.create_scale_set)(following(create_input(target, seeded[0]).to_json())))
+    assert created is not None and until_ended(target, created)["status"] == "Succeeded"
+    resize = ResizeInput("dep-1", target.subscription_id, target.resource_group, "web__1", 2,
+                         known=created["result"]).to_json()
+    for _ in range(2):  # the second call is a retry after the first one's answer was lost: same PATCH, harmless
+        before = last_seq(emulator_admin)
+        marker = pending_operation(user_function(scaling.resize_scale_set)(following(resize)))
+        assert marker is not None and marker["result"]["capacity"] == 2 and marker["result"]["previous_capacity"] == 0
+        assert [r["method"] for r in emulator_admin.get("/_emulator/requests").json() if r["seq"] > before
+                and target.resource_group.lower() in r["path"].lower()] == ["PATCH"]
+        assert until_ended(target, marker)["status"] == "Succeeded"
+    assert compute_client(arm_emulator, target.subscription_id).virtual_machine_scale_sets.get(
+        target.resource_group, "web__1").sku.capacity == 2
+
+
 def test_a_route_updates_the_model_then_on_its_next_call_upgrades_the_instances_without_reading_the_model_again(
         activity_clients, arm_emulator, target, seeded, emulator_admin):
     user_function(setup.create_scale_set)(create_input(target, seeded[0]).to_json())

@@ -153,3 +153,35 @@ def test_prod_and_stage_pools_of_two_load_balancers_are_refused(clients, target)
     problems = validation.target_problems(clients, balancer, pools, compute.inspect_base(clients, t.sub, t.rg, t.base),
                                           gallery.get_image_version(clients, t.versions["1.0.0"]))
     assert problems == ["The prod and stage backend pools are on different load balancers"]
+
+
+def _definition_reads(emulator_admin, since: int) -> list[str]:
+    return [e["path"] for e in emulator_admin.requests_since(since)
+            if e["method"] == "GET" and e["path"].rsplit("/", 2)[-2] == "images"]
+
+
+def test_a_new_version_of_the_base_s_own_generalized_definition_keeps_the_os_profile_without_reading_it(
+        clients, target, emulator_admin):
+    t = target
+    since = emulator_admin.last_seq()
+    compute.create_scale_set_from_base(clients, t.sub, t.rg, t.base, "web__1", t.versions["1.0.0"], {},
+                                       t.stage_pool_id)
+    assert _definition_reads(emulator_admin, since) == []
+    created = clients.compute(t.sub).virtual_machine_scale_sets.get(t.rg, "web__1")
+    assert created.virtual_machine_profile.os_profile is not None
+
+
+def test_a_new_version_of_the_base_s_own_specialized_definition_gets_no_os_profile_without_reading_it(
+        clients, target, emulator_admin):
+    t = target
+    captured = _specialized_version(clients, t)
+    body = base_scale_set_body(t, captured)
+    del body["properties"]["virtualMachineProfile"]["osProfile"]  # Azure refuses one with a specialized image
+    clients.compute(t.sub).virtual_machine_scale_sets.begin_create_or_update(t.rg, "captured__base", body).result()
+    newer = create_image_version(clients, replace(t, image="captured", versions={}), "2.1.0")
+    since = emulator_admin.last_seq()
+    compute.create_scale_set_from_base(clients, t.sub, t.rg, "captured__base", "captured__1", newer, {},
+                                       t.stage_pool_id)
+    assert _definition_reads(emulator_admin, since) == []
+    created = clients.compute(t.sub).virtual_machine_scale_sets.get(t.rg, "captured__1")
+    assert created.virtual_machine_profile.os_profile is None
