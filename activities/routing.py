@@ -24,6 +24,14 @@ def _pool_moves(request: RouteInput) -> list[str]:
                for p in request.add_pool_ids])
 
 
+def _routed(request: RouteInput, changed: bool, upgraded: int) -> list[str]:
+    lines = [f"Tagging VMSS: [{request.name}] as [{request.bg_version}] deployment"] if request.bg_version else []
+    lines.append(
+        f"Updated model of Virtual Machine Scale Set: [{request.name}] and upgraded [{upgraded}] instance(s)"
+        if changed or upgraded else f"Virtual Machine Scale Set: [{request.name}] already routed as requested")
+    return lines
+
+
 @bp.activity_trigger(input_name="payload")
 def route_scale_set(payload: dict) -> dict:
     request = RouteInput.from_json(payload)
@@ -44,13 +52,7 @@ def route_scale_set(payload: dict) -> dict:
     # route upgrades nothing (instances may have a model change pending that is not ours to roll out).
     moves = bool(request.remove_pool_ids or request.add_pool_ids)
     upgraded = compute.manual_upgrade(c, sub, rg, request.name) if moves else 0
-    lines = []
-    if request.bg_version:
-        lines.append(f"Tagging VMSS: [{request.name}] as [{request.bg_version}] deployment")
-    lines.append(
-        f"Updated model of Virtual Machine Scale Set: [{request.name}] and upgraded [{upgraded}] instance(s)"
-        if changed or upgraded else f"Virtual Machine Scale Set: [{request.name}] already routed as requested")
-    log(request.deployment_id, *lines)
+    log(request.deployment_id, *_routed(request, changed, upgraded))
     # Under Automatic or Rolling the pool change reaches the instances when Azure gets to them, after this
     # call (a re-run that finds the model routed already may still see them on their way): the orchestrator
     # follows them (orchestration version 4).
@@ -84,13 +86,7 @@ def _route_following(request: RouteInput) -> dict:
         changed, mode = True, request.upgrade_mode
     upgrade = compute.manual_upgrade(c, sub, rg, name, upgrade_mode=mode, start_only=True) if moves else None
     upgraded = upgrade.value if upgrade is not None else 0
-    lines = []
-    if request.bg_version:
-        lines.append(f"Tagging VMSS: [{name}] as [{request.bg_version}] deployment")
-    lines.append(
-        f"Updated model of Virtual Machine Scale Set: [{name}] and upgraded [{upgraded}] instance(s)"
-        if changed or upgraded else f"Virtual Machine Scale Set: [{name}] already routed as requested")
-    log(request.deployment_id, *lines)
+    log(request.deployment_id, *_routed(request, changed, upgraded))
     # Under Automatic or Rolling the pool change reaches the instances when Azure gets to them, after this
     # call: the orchestrator follows them (orchestration version 4, `waits_platform_upgrades`).
     result = {"changed": changed, "upgraded": upgraded,

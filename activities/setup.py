@@ -160,15 +160,19 @@ def release_stage_orphans(payload: dict) -> list[str]:
         current = compute.get_scale_set(c, sub, rg, name)
         if current is None:
             continue
-        log(request.deployment_id,
-            f"Virtual Machine Scale Set [{name}] was left in the stage backend pool by a deployment that did not "
-            f"finish: taking it out of the stage pool and scaling it to [0] instances")
-        _clear_autoscale(request.deployment_id, sub, rg, name)
+        _start_releasing(request, name)
         if compute.update_pools_and_tags(c, sub, rg, name, remove_pool_ids=[request.stage_pool_id]):
             compute.manual_upgrade(c, sub, rg, name)
         compute.set_capacity(c, sub, rg, name, 0)
         released.append(name)
     return released
+
+
+def _start_releasing(request: ReleaseOrphansInput, name: str) -> None:
+    log(request.deployment_id,
+        f"Virtual Machine Scale Set [{name}] was left in the stage backend pool by a deployment that did not "
+        f"finish: taking it out of the stage pool and scaling it to [0] instances")
+    _clear_autoscale(request.deployment_id, request.subscription_id, request.resource_group, name)
 
 
 def _release_following(request: ReleaseOrphansInput) -> list[str] | dict:
@@ -187,10 +191,7 @@ def _release_following(request: ReleaseOrphansInput) -> list[str] | dict:
         if not staged and compute.capacity_holds(current, 0):
             released.append(name)
             continue
-        log(request.deployment_id,
-            f"Virtual Machine Scale Set [{name}] was left in the stage backend pool by a deployment that did not "
-            f"finish: taking it out of the stage pool and scaling it to [0] instances")
-        _clear_autoscale(request.deployment_id, sub, rg, name)
+        _start_releasing(request, name)
         begun = compute.update_pools_and_tags(c, sub, rg, name, remove_pool_ids=[request.stage_pool_id], model=model,
                                               capacity=0, start_only=True)
         if begun.operation is not None:
