@@ -2,8 +2,8 @@
 // Deployed at subscription scope (where role definitions live); assignable only to the resource groups
 // the app works in. tests/infra reads the actions below: each must map to an ARM call the code makes
 // (or to a linked-access check Azure makes for one), or say here why it is granted. Not granted:
-// Microsoft.Compute/galleries/images/read and Microsoft.Network/loadBalancers/backendAddressPools/read,
-// whose gateway functions (image_definition_exists, pool_members) no code path of the app calls.
+// Microsoft.Network/loadBalancers/backendAddressPools/read, whose gateway function (pool_members) no
+// code path of the app calls.
 
 targetScope = 'subscription'
 
@@ -42,7 +42,8 @@ var requiredActions = [
   // gateway/gallery.py: version replication state; also Azure's linked-access check when a scale set
   // is created from (or patched to) a gallery image version
   'Microsoft.Compute/galleries/images/versions/read'
-  // gateway/gallery.py: the image definition's osType, osState and hyperVGeneration (validation)
+  // gateway/gallery.py: the image definition's osType, osState and hyperVGeneration (validation and the
+  // create, when the new image is of another definition than the base's)
   'Microsoft.Compute/galleries/images/read'
   // gateway/network.py: load balancer and its pools
   'Microsoft.Network/loadBalancers/read'

@@ -2,7 +2,8 @@
 Azure checks for them, against the custom role infra/ defines.
 
 Three deployments through devhost and the ARM emulator: the first, a second that takes over an
-autoscale setting across the swap, and a third that deletes the first by retention. Every request the
+autoscale setting across the swap, and a third, of an image of another definition, that deletes the
+first by retention. Every request the
 deployer made (the emulator's request log, between the POST and the end of each deployment) must be
 allowed by the role; every action of the role must be used by the run or be explained in its comment
 as one the run cannot show (linked access, optional).
@@ -11,6 +12,7 @@ as one the run cannot show (linked access, optional).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -73,7 +75,14 @@ def last_seq(emulator_admin) -> int:
 
 def test_every_arm_request_of_three_deployments_is_allowed_by_the_role_and_the_role_has_nothing_unused(
         api, arm_emulator, emulator_admin, target, seeded, seeder):
-    images = [*seeded, seeder.image_version("1.2.0")]
+    # The third image is of another definition (same OS type and generation): validation then reads both
+    # definitions, which it skips for a new version of the base's own.
+    seeder.target = replace(target, image="web-image-rebuilt")
+    try:
+        seeder.gallery_image()
+        images = [*seeded, seeder.image_version("2.0.0")]
+    finally:
+        seeder.target = target
     requests: list[dict] = []
 
     def run(image: str, **overrides) -> None:
