@@ -62,6 +62,13 @@ def operation_marker(url: str | None, retry_after_seconds: float | None, what: s
     return {OPERATION_MARKER: {"url": url, "retryAfterSeconds": retry_after_seconds, "what": what, **result}}
 
 
+# The `status` of an operation followed: what `read_operation` answers (gateway/operations.py) and, with
+# OPERATION_TIMED_OUT, what the `follow_operation` sub-orchestration ends with. UNKNOWN: no status URL, or
+# its record is gone (the caller reads the resource again).
+OPERATION_IN_PROGRESS, OPERATION_SUCCEEDED, OPERATION_FAILED = "InProgress", "Succeeded", "Failed"
+OPERATION_UNKNOWN, OPERATION_TIMED_OUT = "Unknown", "TimedOut"
+
+
 class _Contract:
     activity: ClassVar[str | None] = None  # the activity this is the input of
     orchestration: ClassVar[str | None] = None  # or the orchestration

@@ -19,12 +19,9 @@ from urllib.parse import urlsplit
 from azure.core.exceptions import DecodeError
 from azure.core.rest import HttpRequest
 
+from domain.contracts import OPERATION_FAILED, OPERATION_IN_PROGRESS, OPERATION_SUCCEEDED, OPERATION_UNKNOWN
 from gateway.clients import AzureClients
 from gateway.errors import retry_after_seconds
-
-IN_PROGRESS, SUCCEEDED, FAILED = "InProgress", "Succeeded", "Failed"
-# The operation's record is gone (Azure keeps them for a while only): the caller re-reads the resource.
-UNKNOWN = "Unknown"
 
 
 @dataclass(frozen=True)
@@ -46,7 +43,7 @@ class Started:
 
 @dataclass(frozen=True)
 class OperationStatus:
-    status: str  # IN_PROGRESS, SUCCEEDED, FAILED or UNKNOWN
+    status: str  # OPERATION_IN_PROGRESS, _SUCCEEDED, _FAILED or _UNKNOWN (domain.contracts)
     retry_after_seconds: float | None = None
     code: str | None = None
     message: str | None = None
@@ -99,9 +96,9 @@ def read_operation(c: AzureClients, sub: str, url: str) -> OperationStatus:
     response = c.compute(sub).send_request(HttpRequest("GET", url))
     after = retry_after_seconds(response.headers)
     if response.status_code == 404:
-        return OperationStatus(UNKNOWN, after)
+        return OperationStatus(OPERATION_UNKNOWN, after)
     if response.status_code == 202:  # a Location URL: still running
-        return OperationStatus(IN_PROGRESS, after)
+        return OperationStatus(OPERATION_IN_PROGRESS, after)
     body: Any = None
     try:
         body = response.json() if response.content else None
@@ -112,18 +109,18 @@ def read_operation(c: AzureClients, sub: str, url: str) -> OperationStatus:
             response.raise_for_status()  # not the operation's outcome: the read failed
         error = (body or {}).get("error") if isinstance(body, dict) else None
         return _failed(error, f"HTTP {response.status_code}")
-    status = str((body or {}).get("status") or SUCCEEDED) if isinstance(body, dict) else SUCCEEDED
+    status = str((body or {}).get("status") or OPERATION_SUCCEEDED) if isinstance(body, dict) else OPERATION_SUCCEEDED
     lowered = status.lower()
     if lowered == "succeeded":
-        return OperationStatus(SUCCEEDED)
+        return OperationStatus(OPERATION_SUCCEEDED)
     if lowered in ("failed", "canceled", "cancelled"):
         return _failed(body.get("error"), status)
-    return OperationStatus(IN_PROGRESS, after)
+    return OperationStatus(OPERATION_IN_PROGRESS, after)
 
 
 def _failed(error: Any, fallback: str) -> OperationStatus:
     error = error if isinstance(error, dict) else {}
     code = str(error.get("code") or fallback)
     message = str(error.get("message") or f"the operation ended {fallback}")
-    return OperationStatus(FAILED, code=code, message=message)
+    return OperationStatus(OPERATION_FAILED, code=code, message=message)
 

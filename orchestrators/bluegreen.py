@@ -20,6 +20,9 @@ from domain.capacity import Capacity, retarget_autoscale
 from domain.contracts import (
     BUSY_OK_KEY,
     FOLLOWS_OPERATIONS_KEY,
+    OPERATION_FAILED,
+    OPERATION_SUCCEEDED,
+    OPERATION_TIMED_OUT,
     STEP_KEY,
     AcquireLockInput,
     AutoscaleInput,
@@ -85,8 +88,6 @@ bp = df.Blueprint()
 BUSY_RETRY_SECONDS = 60
 BUSY_MAX_WAIT = timedelta(hours=6)
 IMAGE_POLL_SECONDS = 30
-# What `read_operation` answers (gateway/operations.py): the orchestrator reads only these words.
-OPERATION_SUCCEEDED, OPERATION_FAILED, OPERATION_TIMED_OUT = "Succeeded", "Failed", "TimedOut"
 # Azure busy (429 throttling, 409 operation in progress) without a usable Retry-After: wait this long.
 AZURE_BUSY_DEFAULT_WAIT_SECONDS = 30
 IMAGE_READY_TIMEOUT = timedelta(hours=2)

@@ -14,15 +14,22 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from domain.contracts import BUSY_OK_KEY, STEP_KEY, FollowInput, OperationInput, busy_answer
+from domain.contracts import (
+    BUSY_OK_KEY,
+    OPERATION_IN_PROGRESS,
+    OPERATION_TIMED_OUT,
+    OPERATION_UNKNOWN,
+    STEP_KEY,
+    FollowInput,
+    OperationInput,
+    busy_answer,
+)
 from domain.view import parse_instant, utc
+from orchestrators.steady_state_wait import RETRY
 
 bp = df.Blueprint()
 
-RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=5_000, max_number_of_attempts=3)
 READS_PER_GENERATION = 20  # continue_as_new after this many reads keeps the history bounded
-# What `read_operation` answers (gateway/operations.py), and what this orchestration adds.
-IN_PROGRESS, TIMED_OUT = "InProgress", "TimedOut"
 
 
 def poll_delay(retry_after: Any, poll_interval_seconds: float) -> float:
@@ -45,18 +52,18 @@ def follow_until_ended(context: df.DurableOrchestrationContext):
     while True:
         now = utc(context.current_utc_datetime)
         if now >= deadline:
-            return {"status": TIMED_OUT}
+            return {"status": OPERATION_TIMED_OUT}
         yield context.create_timer(min(now + timedelta(seconds=poll_delay(after, request.poll_interval_seconds)),
                                        deadline))
         if not request.url:
-            return {"status": "Unknown"}
+            return {"status": OPERATION_UNKNOWN}
         read = OperationInput(request.deployment_id, request.subscription_id, request.url, request.what)
         status = yield context.call_activity_with_retry(
             read.activity, RETRY, {**read.to_json(), STEP_KEY: request.step, BUSY_OK_KEY: True})
         busy = busy_answer(status)
         if busy is not None:  # a throttled read is a read that saw nothing new
             after = max(float(busy.get("retryAfterSeconds") or 0), after or 0)
-        elif status.get("status") != IN_PROGRESS:
+        elif status.get("status") != OPERATION_IN_PROGRESS:
             return status
         else:
             after = status.get("retryAfterSeconds")
