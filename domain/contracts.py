@@ -332,9 +332,6 @@ class WaitInput(_Contract):
     health_monitored: bool | None = None
     # After the swap autoscale may already have grown the scale set past the target (its minimum).
     at_least_target: bool = False
-    # Wait version 3: polls in a row that saw the same counts (they stretch the interval), carried
-    # across continue_as_new.
-    unchanged_polls: int = 0
 
 
 @dataclass(frozen=True)

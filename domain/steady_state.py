@@ -55,11 +55,6 @@ def describe(counts: InstanceCounts, target: int) -> str:
 
 # -- how long to wait before the next poll (steady_state_wait version 3) ------------------------------
 
-# A poll that saw nothing change stretches the next interval by this factor, up to BACKOFF_CAP times the
-# spec's interval: a scale-out takes as long as its slowest instance, and polling it at the spec's pace
-# spends reads that cannot tell anything new. A poll that sees a change goes back to the spec's pace.
-BACKOFF_FACTOR = 1.5
-BACKOFF_CAP = 4
 # A rate-limit policy whose name carries no window (`...SubscriptionMaximum`) is taken to refill per minute.
 DEFAULT_WINDOW_SECONDS = 60.0
 _WINDOW = re.compile(r"(\d+)\s*Min$", re.IGNORECASE)
@@ -83,19 +78,14 @@ def window_seconds(policy: str) -> float:
     return float(match.group(1)) * 60.0 if match else DEFAULT_WINDOW_SECONDS
 
 
-def next_poll_seconds(poll_interval_seconds: float, unchanged_polls: int = 0,
-                      remaining: dict[str, int] | None = None) -> float:
-    """Seconds until the next poll; never less than the spec's `pollIntervalSeconds`.
-
-    - `unchanged_polls` polls in a row saw the same counts: the interval grows by BACKOFF_FACTOR per
-      such poll, up to BACKOFF_CAP times the spec's interval.
-    - `remaining` (the last answer's `x-ms-ratelimit-remaining-resource`): when a policy has few
-      requests left, spread them over its window: the interval is at least window / remaining (one
-      window when nothing is left), so the wait cannot be what exhausts the scale set's read budget.
-    """
-    base = float(poll_interval_seconds)
-    interval = base * min(BACKOFF_FACTOR ** max(unchanged_polls, 0), BACKOFF_CAP)
+def next_poll_seconds(poll_interval_seconds: float, remaining: dict[str, int] | None = None) -> float:
+    """Seconds until the next poll: the spec's `pollIntervalSeconds` (CONTRACT: poll every that many
+    seconds), longer only when `remaining` (the last answer's `x-ms-ratelimit-remaining-resource`) says a
+    policy has few requests left: they are spread over its window (the interval is at least window /
+    remaining; one window when nothing is left), so the wait cannot be what exhausts the scale set's read
+    budget. Never less than `pollIntervalSeconds`."""
+    interval = float(poll_interval_seconds)
     for policy, left in (remaining or {}).items():
         window = window_seconds(policy)
         interval = max(interval, window / left if left > 0 else window)
-    return max(interval, base)
+    return interval

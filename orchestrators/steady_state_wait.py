@@ -43,8 +43,6 @@ def wait_until_steady(context: df.DurableOrchestrationContext):
     paced = wait_is_paced(context.version)
     deadline = parse_instant(request.deadline)
     polls = request.polls_done
-    unchanged = request.unchanged_polls
-    previous: InstanceCounts | None = None
     remaining: dict[str, int] = {}
     aborted = None
     ref = InstanceCountsInput(request.deployment_id, request.subscription_id, request.resource_group, request.name)
@@ -57,12 +55,9 @@ def wait_until_steady(context: df.DurableOrchestrationContext):
         busy = busy_answer(raw)
         if busy is None:
             counts = InstanceCounts.from_json(raw)
-            if paced:  # wait version 3: a poll that saw nothing new, or a read budget running low, slows it
-                if previous is not None:
-                    unchanged = unchanged + 1 if counts == previous else 0
-                previous = counts
+            if paced:  # wait version 3: a read budget running low slows it
                 remaining = dict(raw.get(RATE_LIMIT_KEY) or {})
-        interval = (next_poll_seconds(request.poll_interval_seconds, unchanged, remaining) if paced
+        interval = (next_poll_seconds(request.poll_interval_seconds, remaining) if paced
                     else float(request.poll_interval_seconds))
         if busy is not None:
             interval = max(interval, float(busy.get("retryAfterSeconds") or 0))
@@ -90,8 +85,7 @@ def wait_until_steady(context: df.DurableOrchestrationContext):
                 return wait_result(False, counts, ABORTED_BY_OPERATOR)
         polls += 1
         if polls % POLLS_PER_GENERATION == 0:
-            carried = {"polls_done": polls, **({"unchanged_polls": unchanged} if paced else {})}
-            context.continue_as_new(WaitInput(**{**request.to_json(), **carried}).to_json())
+            context.continue_as_new(WaitInput(**{**request.to_json(), "polls_done": polls}).to_json())
             return None
 
 

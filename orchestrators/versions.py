@@ -81,8 +81,8 @@ VERSION_1 = FlowVersion(plan=plan_steps, wait_version="1")
 VERSION_2 = FlowVersion(plan=rescale_as_its_own_step, wait_version="1")
 VERSION_3 = FlowVersion(plan=rescale_as_its_own_step, wait_version="2", operator_actions=True,
                         downsize_failure_warns=True, rides_out_busy_azure=True)
-# Version 4: its steady-state waits (wait version 3) pace their polls: slower while nothing changes and
-# when Compute's read budget for the scale set runs low, never faster than pollIntervalSeconds.
+# Version 4: its steady-state waits (wait version 3) poll every pollIntervalSeconds, slower only when
+# Compute's read budget for the scale set runs low.
 VERSION_4 = FlowVersion(plan=rescale_as_its_own_step, wait_version="3", operator_actions=True,
                         downsize_failure_warns=True, rides_out_busy_azure=True, lineage_read_at_validation=True,
                         waits_platform_upgrades=True, rollback_clears_old_autoscale=True,

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from domain import defaults, spec, steady_state
+from domain import defaults, spec
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "spec.md"
 
@@ -45,12 +45,10 @@ DESCRIPTIONS = {
     "stageBackendPool": "The pool the new scale set waits in before the swap; must differ from `prodBackendPool` "
                         "(compared case-insensitively).",
     "steadyStateTimeoutMinutes": "How long each steady-state wait may take before the deployment rolls back.",
-    "pollIntervalSeconds": "The shortest time between two counts of the instances during a steady-state wait: "
-                           "never faster than this. The wait polls slower while nothing changes (each poll that "
-                           f"sees the same counts stretches the next interval {steady_state.BACKOFF_FACTOR:g}x, up "
-                           f"to {steady_state.BACKOFF_CAP}x this value; a change brings it back) and when Compute's "
-                           "`x-ms-ratelimit-remaining-resource` runs low (what is left of a policy is spread over "
-                           "its window: 3 reads left of `HighCostGet3Min` wait at least 60 s).",
+    "pollIntervalSeconds": "The time between two counts of the instances during a steady-state wait. Longer only "
+                           "when Compute's `x-ms-ratelimit-remaining-resource` runs low (what is left of a policy is "
+                           "spread over its window: 3 reads left of `HighCostGet3Min` wait at least 60 s); never "
+                           "shorter.",
     "downsizeOldVmss": "Scale the old scale set to 0 after the swap.",
     "resizeStrategy": "`downsizeOldFirst`: the old scale set is downsized before the new one's autoscale "
                       "setting is attached.",

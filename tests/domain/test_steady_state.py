@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 
 from domain.model import InstanceCounts
 from domain.steady_state import (
-    BACKOFF_CAP,
     describe,
     health_monitored,
     is_steady,
@@ -132,29 +131,22 @@ def test_a_policy_counts_requests_in_the_window_its_name_says():
     assert window_seconds("Microsoft.Compute/HighCostGetSubscriptionMaximum") == 60
 
 
-def test_with_budget_to_spare_and_every_poll_news_the_spec_interval_holds():
+def test_with_budget_to_spare_the_spec_interval_holds():
     assert next_poll_seconds(15) == 15
-    assert next_poll_seconds(15, 0, rate_limit_remaining(AZURE_HEADER)) == 15
-
-
-def test_polls_that_see_nothing_change_stretch_the_interval_up_to_a_cap():
-    intervals = [next_poll_seconds(10, n) for n in range(12)]
-    assert intervals[0] == 10 and intervals[1] == 15
-    assert intervals == sorted(intervals)
-    assert intervals[-1] == 10 * BACKOFF_CAP
+    assert next_poll_seconds(15, rate_limit_remaining(AZURE_HEADER)) == 15
 
 
 def test_a_read_budget_running_low_spreads_what_is_left_over_its_window():
-    assert next_poll_seconds(5, 0, {"Microsoft.Compute/VMScaleSetHighCostGet1Min": 3}) == 20
-    assert next_poll_seconds(5, 0, {"Microsoft.Compute/HighCostGet30Min": 60}) == 30
+    assert next_poll_seconds(5, {"Microsoft.Compute/VMScaleSetHighCostGet1Min": 3}) == 20
+    assert next_poll_seconds(5, {"Microsoft.Compute/HighCostGet30Min": 60}) == 30
     # nothing left: one whole window
-    assert next_poll_seconds(5, 0, {"Microsoft.Compute/HighCostGet3Min": 0}) == 180
+    assert next_poll_seconds(5, {"Microsoft.Compute/HighCostGet3Min": 0}) == 180
     # the scarcest policy decides
-    assert next_poll_seconds(5, 0, {"Microsoft.Compute/A1Min": 30, "Microsoft.Compute/B1Min": 2}) == 30
+    assert next_poll_seconds(5, {"Microsoft.Compute/A1Min": 30, "Microsoft.Compute/B1Min": 2}) == 30
 
 
-@given(st.integers(1, 300), st.integers(0, 50),
+@given(st.integers(1, 300),
        st.dictionaries(st.sampled_from(["Microsoft.Compute/A1Min", "Microsoft.Compute/B30Min", "X"]),
                        st.integers(0, 5000)))
-def test_never_faster_than_the_spec_interval(base, unchanged, remaining):
-    assert next_poll_seconds(base, unchanged, remaining) >= base
+def test_never_faster_than_the_spec_interval(base, remaining):
+    assert next_poll_seconds(base, remaining) >= base

@@ -4,9 +4,10 @@ so a change that adds a read or a write fails here, not only in `make bench`.
 
 Counts, not times. Every bound holds whatever the machine's speed: a slow machine only spends more of
 the virtual clock inside each activity, so the steady-state waits poll fewer times, never more. The
-poll bounds are what the virtual clock allows at most: the emulator provisions a scale-out in 60 s,
-and a wait of version 3 polls at 0, 5, 12.5, 23.75, 40.6 and 65.9 s when the spec says 5 s and no
-poll sees anything change (domain.steady_state.next_poll_seconds): 6 lists, then 1 for the swap.
+poll bounds leave room: in version 4 the Upgrade's wait starts once the resize's operation has been
+followed to its end (the emulator's scale-out operation ends when its instances are provisioned), and
+its first list finds them there (1 list measured); 6 lists at the spec's 5 s allow 25 s more. Then 1 for
+the swap.
 """
 
 from __future__ import annotations

@@ -150,13 +150,12 @@ def gaps_between(timers: list[datetime]) -> list[float]:
     return [(later - earlier).total_seconds() - 1 for earlier, later in itertools.pairwise(timers)]
 
 
-def test_a_wait_of_version_3_slows_while_polls_see_nothing_change_and_keeps_pace_again_on_news():
-    a, b = counts(2, provisioned=0), counts(2, provisioned=1)
-    polls = Polls(a, a, a, b, b, counts(2))
+def test_a_wait_of_version_3_keeps_the_spec_interval_while_polls_see_nothing_change():
+    a = counts(2, provisioned=0)
+    polls = Polls(a, a, a, counts(2))
     result, _ = wait(polls, interval=10, version="3")
-    assert result["steady"] is True and polls.reads == 6
-    # the first poll has nothing to compare with; each unchanged one stretches the next interval 1.5x
-    assert gaps_between(polls.timers) == [15, 22.5, 10, 15]
+    assert result["steady"] is True and polls.reads == 4
+    assert gaps_between(polls.timers) == [10, 10]  # CONTRACT §4: poll every pollIntervalSeconds
 
 
 def test_a_wait_of_version_3_polls_slower_when_the_scale_sets_read_budget_runs_low():
@@ -176,8 +175,8 @@ def test_a_wait_of_version_2_keeps_the_spec_interval_whatever_the_polls_or_the_b
     assert gaps_between(polls.timers) == [10, 10]
 
 
-def test_a_continued_wait_of_version_3_carries_how_long_nothing_changed():
+def test_a_continued_wait_of_version_3_carries_its_poll_count():
     polls = Polls(counts(2, healthy=0))
     result, context = wait(polls, interval=1, timeout=timedelta(hours=1), version="3")
     assert result is None and polls.reads == POLLS_PER_GENERATION
-    assert WaitInput.from_json(context.continued_with).unchanged_polls == POLLS_PER_GENERATION - 1
+    assert WaitInput.from_json(context.continued_with).polls_done == POLLS_PER_GENERATION
